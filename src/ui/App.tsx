@@ -1,0 +1,40 @@
+import { useEffect } from 'react';
+import { useEnvironment } from '../store/environment';
+import { BackendBadges } from './BackendBadges';
+
+export function App() {
+  const theme = useEnvironment((s) => s.theme);
+  const toggleTheme = useEnvironment((s) => s.toggleTheme);
+  const probe = useEnvironment((s) => s.probe);
+
+  useEffect(() => {
+    void probe();
+  }, [probe]);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  return (
+    <div className="app" data-testid="app-shell">
+      <header className="app-header">
+        <h1>
+          <img src="/cardinal.svg" alt="" width={28} height={28} /> Cardinal
+        </h1>
+        <p className="tagline">ResNet &amp; ResNeXt training lab, in your browser</p>
+        <button
+          type="button"
+          className="ghost"
+          onClick={toggleTheme}
+          aria-label={`switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+        >
+          {theme === 'dark' ? '☀ light' : '☾ dark'}
+        </button>
+      </header>
+      <section className="panel" aria-labelledby="backends-title">
+        <h2 id="backends-title">Compute backends</h2>
+        <BackendBadges />
+      </section>
+    </div>
+  );
+}
