@@ -1,9 +1,11 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// No COOP/COEP headers: without cross-origin isolation TF.js picks single-threaded WASM, which
-// works in the minified build; threaded WASM hangs there and gave no speed-up on 2 cores
-// (../shared/DESIGN.md, WASM gotcha 2).
+// No COOP/COEP headers, decided by measurement on the built app (Chromium 156, 2026-11-22):
+// with them the page is cross-origin isolated, TF.js picks threaded WASM, its helper workers
+// die with "ReferenceError: e is not defined" in the minified bundle and setBackend('wasm')
+// never resolves (timed out after 20 s). Without them single-threaded WASM starts in ~0.1 s
+// (a 32×32×32×16 3×3 conv forward: 213 ms). See ../shared/DESIGN.md, WASM gotcha 2.
 export default defineConfig({
   plugins: [react()],
   server: { host: '127.0.0.1', port: 5173 },
