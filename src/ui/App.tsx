@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
 import { useEnvironment } from '../store/environment';
+import { ArchitectureSummary } from './ArchitectureSummary';
 import { BackendBadges } from './BackendBadges';
+import { LinkIssuesBanner } from './LinkIssuesBanner';
+import { PresetPicker } from './PresetPicker';
 
 export function App() {
   const theme = useEnvironment((s) => s.theme);
@@ -31,6 +34,12 @@ export function App() {
           {theme === 'dark' ? '☀ light' : '☾ dark'}
         </button>
       </header>
+      <LinkIssuesBanner />
+      <section className="panel" aria-labelledby="architecture-title">
+        <h2 id="architecture-title">Architecture</h2>
+        <PresetPicker />
+        <ArchitectureSummary />
+      </section>
       <section className="panel" aria-labelledby="backends-title">
         <h2 id="backends-title">Compute backends</h2>
         <BackendBadges />

@@ -1,0 +1,22 @@
+// Number formatting shared by every panel.
+
+/** 269722 → "269,722". */
+export const grouped = (n: number) => n.toLocaleString('en-US');
+
+/** 40551040 → "40.6 M", 1.2e9 → "1.20 G". */
+export function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+/** Bytes as MB/GB. */
+export function bytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MB`;
+  return `${(n / 2 ** 10).toFixed(0)} kB`;
+}
+
+/** [64, 8, 8] → "64×8×8". */
+export const shape = (s: readonly number[]) => s.join('×');
