@@ -1,0 +1,198 @@
+// buildModel(spec): the ResNet/ResNeXt as TF.js variables with torchvision's names and a
+// forward pass with PyTorch's numerics. Weights live in TF layouts (conv [kh, kw, in/g, out],
+// fc [in, out]); params.ts converts to PyTorch's for export.
+
+import * as tf from '@tensorflow/tfjs';
+import { createRng, type Rng } from '../spec/random';
+import type { ArchSpec } from '../spec/types';
+import {
+  applyBatchNormUpdates,
+  batchNorm,
+  createBatchNorm,
+  discardBatchNormUpdates,
+  disposeBatchNorm,
+  type BatchNormLayer,
+  type PendingBatchNormUpdate,
+} from './batchNorm';
+import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
+import { initialValues } from './init';
+import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
+import { paramInfos, planLayers, planModel, type ConvPlan, type ModelPlan } from './params';
+
+export interface BuildOptions {
+  /** Seeds the initial weights and, through a separate stream, the stem's Dropout2d. */
+  seed: number;
+  /** Square input size the model is built for (CIFAR: 32). Only the 'max4' head needs it. */
+  inputSize?: number;
+  /** Force a grouped-conv strategy; by default groupedConv.ts picks one per backend. */
+  groupedConv?: GroupedConvStrategy;
+}
+
+export interface Model {
+  readonly spec: ArchSpec;
+  readonly plan: ModelPlan;
+  /** Trainable variables by torchvision state_dict key, in named_parameters() order. */
+  readonly params: Map<string, tf.Variable>;
+  /**
+   * Batch-norm buffers by state_dict key: running_mean, running_var (float32) and
+   * num_batches_tracked (int32 scalar; int64 in PyTorch). Call applyBatchNormUpdates() before
+   * reading them after a training forward.
+   */
+  readonly buffers: Map<string, tf.Variable>;
+  /**
+   * Logits [N, classes] for x [N, H, W, 3] (NHWC, float32, already normalised). training:
+   * batch statistics and stem dropout; the batch statistics are queued (batchNorm.ts), not
+   * yet written to the buffers. Call it inside tf.tidy / variableGrads as usual.
+   */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /**
+   * Folds the queued batch statistics into the running buffers, oldest first: the train step
+   * calls it after its gradient step. The next forward (eval or training) also does it first,
+   * so eval always sees every earlier training forward and the queue never grows.
+   */
+  applyBatchNormUpdates(): void;
+  /** Drops the queued statistics, e.g. after a step rejected for a non-finite loss. */
+  discardBatchNormUpdates(): void;
+  /** Training forwards whose statistics are queued × batch norms per forward. */
+  pendingBatchNormUpdates(): number;
+  /** The dropout generator's state, for checkpoints; setDropoutRngState resumes it. */
+  dropoutRngState(): number;
+  setDropoutRngState(state: number): void;
+  dispose(): void;
+}
+
+let builtModels = 0;
+
+export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
+  const plan = planModel(spec, options.inputSize ?? 32);
+  // tf.Variable names are global to the engine, so each model gets its own prefix; the maps'
+  // keys are the plain torchvision names.
+  const prefix = `model${builtModels++}/`;
+  const initRng = createRng(options.seed);
+  // A separate stream: dropout masks do not shift with the number of weights, and init does
+  // not depend on how many forwards ran.
+  let dropoutRng: Rng = createRng((options.seed ^ 0x5f3759df) >>> 0);
+
+  const params = new Map<string, tf.Variable>();
+  const buffers = new Map<string, tf.Variable>();
+  const bnLayers = new Map<string, BatchNormLayer>();
+  for (const l of planLayers(plan)) {
+    if ('bn' in l) {
+      const layer = createBatchNorm(l.bn.channels, prefix + l.bn.name);
+      bnLayers.set(l.bn.name, layer);
+      buffers.set(`${l.bn.name}.running_mean`, layer.runningMean);
+      buffers.set(`${l.bn.name}.running_var`, layer.runningVar);
+      buffers.set(`${l.bn.name}.num_batches_tracked`, layer.numBatchesTracked);
+    }
+  }
+  // Parameters in named_parameters() order, so the init stream is consumed in that order.
+  for (const p of paramInfos(plan)) {
+    const bn = bnLayers.get(p.name.slice(0, p.name.lastIndexOf('.')));
+    if (bn) {
+      params.set(p.name, p.name.endsWith('.weight') ? bn.gamma : bn.beta);
+      continue;
+    }
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const values = initialValues(p.init, size, initRng);
+    params.set(
+      p.name,
+      tf.tidy(() => tf.variable(tf.tensor(values, p.shape), true, prefix + p.name)),
+    );
+  }
+
+  const pending: PendingBatchNormUpdate[] = [];
+  const weight = (name: string) => params.get(`${name}.weight`) as tf.Variable;
+  const bnOf = (name: string) => bnLayers.get(name) as BatchNormLayer;
+
+  const conv = (x: tf.Tensor4D, c: ConvPlan): tf.Tensor4D => {
+    const y = groupedConv2d(x, weight(c.name) as tf.Tensor4D, {
+      stride: c.stride,
+      pad: c.pad,
+      groups: c.groups,
+      strategy: options.groupedConv,
+    });
+    return c.bias ? tf.add(y, params.get(`${c.name}.bias`) as tf.Tensor1D) : y;
+  };
+
+  const forward = (x: tf.Tensor4D, training: boolean): tf.Tensor2D => {
+    if (x.rank !== 4 || x.shape[3] !== 3) {
+      throw new Error(`forward expects NHWC images with 3 channels, got [${x.shape.join(', ')}]`);
+    }
+    if (pending.length > 0) {
+      // Statistics of earlier training forwards the caller has not applied: fold them in now,
+      // in order, so eval sees them and the queue stays bounded. Within a training forward
+      // under a gradient tape these few [C] ops are recorded but lie on no path to the loss.
+      applyBatchNormUpdates(pending);
+    }
+    const bn = (t: tf.Tensor4D, name: string) => batchNorm(t, bnOf(name), training, pending);
+    try {
+      return tf.tidy(() => run(x, training, bn));
+    } catch (error) {
+      // A forward that failed half-way must not leave its statistics queued.
+      discardBatchNormUpdates(pending);
+      throw error;
+    }
+  };
+
+  const run = (
+    x: tf.Tensor4D,
+    training: boolean,
+    bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
+  ): tf.Tensor2D => {
+    const { stem } = plan;
+    let h = tf.relu(bn(conv(x, stem.conv), stem.bn.name));
+    if (stem.kind === 'imagenet') h = maxPool2d(h, 3, 2, 1);
+    if (training && stem.dropout > 0) h = dropout2d(h, stem.dropout, dropoutRng);
+
+    for (const block of plan.blocks) {
+      const last = block.convs.length - 1;
+      let out = h;
+      block.convs.forEach((c, k) => {
+        out = bn(conv(out, c), block.bns[k].name);
+        if (k < last) out = tf.relu(out);
+      });
+      const sc = block.shortcut;
+      if (sc.kind === 'identity') out = tf.add(out, h);
+      else if (sc.kind === 'A') out = tf.add(out, shortcutA(h, sc.stride, sc.outChannels));
+      else if (sc.kind === 'conv') out = tf.add(out, bn(conv(h, sc.conv), sc.bn.name));
+      h = block.reluAfterAdd ? tf.relu(out) : out;
+    }
+
+    const pooled =
+      plan.head.pool === 'avg'
+        ? (tf.mean(h, [1, 2]) as tf.Tensor2D)
+        : flattenTorch(maxPool2d(h, 4, 1, 0));
+    if (pooled.shape[1] !== plan.fc.inFeatures) {
+      throw new Error(
+        `the head gives ${pooled.shape[1]} features but fc expects ${plan.fc.inFeatures}: ` +
+          `the model was built for ${plan.inputSize}×${plan.inputSize} inputs`,
+      );
+    }
+    return linear(pooled, weight('fc') as tf.Tensor2D, params.get('fc.bias') as tf.Tensor1D);
+  };
+
+  return {
+    spec,
+    plan,
+    params,
+    buffers,
+    forward,
+    applyBatchNormUpdates: () => applyBatchNormUpdates(pending),
+    discardBatchNormUpdates: () => discardBatchNormUpdates(pending),
+    pendingBatchNormUpdates: () => pending.length,
+    dropoutRngState: () => dropoutRng.state(),
+    setDropoutRngState: (state: number) => {
+      dropoutRng = createRng(state);
+    },
+    dispose: () => {
+      discardBatchNormUpdates(pending);
+      bnLayers.forEach(disposeBatchNorm);
+      // BN weights were disposed with their layers; a second dispose would miscount.
+      params.forEach((v, name) => {
+        if (!bnLayers.has(name.slice(0, name.lastIndexOf('.')))) v.dispose();
+      });
+      params.clear();
+      buffers.clear();
+    },
+  };
+}
