@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useEnvironment } from '../store/environment';
 import { ArchitectureSummary } from './ArchitectureSummary';
 import { BackendBadges } from './BackendBadges';
+import { DataPanel } from './DataPanel';
 import { LinkIssuesBanner } from './LinkIssuesBanner';
 import { PresetPicker } from './PresetPicker';
 
@@ -39,6 +40,10 @@ export function App() {
         <h2 id="architecture-title">Architecture</h2>
         <PresetPicker />
         <ArchitectureSummary />
+      </section>
+      <section className="panel" aria-labelledby="data-title">
+        <h2 id="data-title">Data</h2>
+        <DataPanel />
       </section>
       <section className="panel" aria-labelledby="backends-title">
         <h2 id="backends-title">Compute backends</h2>
