@@ -24,7 +24,7 @@ async function probeWebGpu(): Promise<BackendProbe> {
     // isFallbackAdapter moved from the adapter to its info in newer spec drafts.
     const fallback = Boolean(
       (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
-        (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+      (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
     );
     const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ');
     return {
@@ -45,7 +45,9 @@ function probeWebGl(): BackendProbe {
   const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
   if (!gl) return { name: 'webgl', available: false, detail: 'WebGL2 is unavailable' };
   const debug = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  const renderer = debug
+    ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL)
+    : gl.getParameter(gl.RENDERER);
   gl.getExtension('WEBGL_lose_context')?.loseContext();
   return { name: 'webgl', available: true, detail: `WebGL2: ${String(renderer)}` };
 }
@@ -57,8 +59,8 @@ function probeWasm(): BackendProbe {
   // The smallest module using a v128 instruction: validates only where WASM SIMD exists.
   const simd = WebAssembly.validate(
     new Uint8Array([
-      0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
-      253, 15, 253, 98, 11,
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+      15, 253, 98, 11,
     ]),
   );
   const threads = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated;

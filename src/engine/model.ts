@@ -1,8 +1,11 @@
 // buildModel(spec): the ResNet/ResNeXt as TF.js variables with torchvision's names and a
-// forward pass with PyTorch's numerics. Weights live in TF layouts (conv [kh, kw, in/g, out],
-// fc [in, out]); params.ts converts to PyTorch's for export.
+// forward pass with PyTorch's numerics. The forward runs the spec's layer walk as it stands
+// (spec/layers.ts, through params.ts): which layers, in which order, with which kernels,
+// strides and shortcuts is decided there, not here. Weights live in TF layouts (conv
+// [kh, kw, in/g, out], fc [in, out]); params.ts converts to PyTorch's for export.
 
 import * as tf from '@tensorflow/tfjs';
+import type { ConvLayer, Layer } from '../spec/layers';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec } from '../spec/types';
 import {
@@ -17,7 +20,7 @@ import {
 import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
 import { initialValues } from './init';
 import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
-import { paramInfos, planLayers, planModel, type ConvPlan, type ModelPlan } from './params';
+import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
 
 export interface BuildOptions {
   /** Seeds the initial weights and, through a separate stream, the stem's Dropout2d. */
@@ -77,12 +80,12 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   const buffers = new Map<string, tf.Variable>();
   const bnLayers = new Map<string, BatchNormLayer>();
   for (const l of planLayers(plan)) {
-    if ('bn' in l) {
-      const layer = createBatchNorm(l.bn.channels, prefix + l.bn.name);
-      bnLayers.set(l.bn.name, layer);
-      buffers.set(`${l.bn.name}.running_mean`, layer.runningMean);
-      buffers.set(`${l.bn.name}.running_var`, layer.runningVar);
-      buffers.set(`${l.bn.name}.num_batches_tracked`, layer.numBatchesTracked);
+    if (l.op === 'bn') {
+      const layer = createBatchNorm(l.channels, prefix + l.name);
+      bnLayers.set(l.name, layer);
+      buffers.set(`${l.name}.running_mean`, layer.runningMean);
+      buffers.set(`${l.name}.running_var`, layer.runningVar);
+      buffers.set(`${l.name}.num_batches_tracked`, layer.numBatchesTracked);
     }
   }
   // Parameters in named_parameters() order, so the init stream is consumed in that order.
@@ -104,10 +107,10 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   const weight = (name: string) => params.get(`${name}.weight`) as tf.Variable;
   const bnOf = (name: string) => bnLayers.get(name) as BatchNormLayer;
 
-  const conv = (x: tf.Tensor4D, c: ConvPlan): tf.Tensor4D => {
+  const conv = (x: tf.Tensor4D, c: ConvLayer): tf.Tensor4D => {
     const y = groupedConv2d(x, weight(c.name) as tf.Tensor4D, {
       stride: c.stride,
-      pad: c.pad,
+      pad: c.padding,
       groups: c.groups,
       strategy: options.groupedConv,
     });
@@ -139,36 +142,56 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     training: boolean,
     bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
   ): tf.Tensor2D => {
-    const { stem } = plan;
-    let h = tf.relu(bn(conv(x, stem.conv), stem.bn.name));
-    if (stem.kind === 'imagenet') h = maxPool2d(h, 3, 2, 1);
-    if (training && stem.dropout > 0) h = dropout2d(h, stem.dropout, dropoutRng);
+    /** One stem or block layer on its path's activation (the block loop does the addition). */
+    const apply = (t: tf.Tensor4D, l: Layer): tf.Tensor4D => {
+      switch (l.op) {
+        case 'conv':
+          return conv(t, l);
+        case 'bn':
+          return bn(t, l.name);
+        case 'relu':
+          return tf.relu(t);
+        case 'dropout':
+          return training ? dropout2d(t, l.p, dropoutRng) : t;
+        case 'maxpool':
+          return maxPool2d(t, l.kernel, l.stride, l.padding);
+        case 'shortcutA':
+          return shortcutA(t, l.stride, l.channels);
+        default:
+          throw new Error(`${l.name}: ${l.op} cannot run inside the stem or a block`);
+      }
+    };
 
+    let h = plan.stem.layers.reduce(apply, x);
     for (const block of plan.blocks) {
-      const last = block.convs.length - 1;
+      // Both paths start from the block's input; with no shortcut layers (identity) the
+      // addition adds the input itself, and a plain net has no addition at all.
       let out = h;
-      block.convs.forEach((c, k) => {
-        out = bn(conv(out, c), block.bns[k].name);
-        if (k < last) out = tf.relu(out);
-      });
-      const sc = block.shortcut;
-      if (sc.kind === 'identity') out = tf.add(out, h);
-      else if (sc.kind === 'A') out = tf.add(out, shortcutA(h, sc.stride, sc.outChannels));
-      else if (sc.kind === 'conv') out = tf.add(out, bn(conv(h, sc.conv), sc.bn.name));
-      h = block.reluAfterAdd ? tf.relu(out) : out;
+      let shortcut = h;
+      for (const l of block.layers) {
+        if (l.op === 'add') out = tf.add(out, shortcut);
+        else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
+        else out = apply(out, l);
+      }
+      h = out;
     }
 
+    const { pool, fc } = plan;
     const pooled =
-      plan.head.pool === 'avg'
+      pool.op === 'avgpool'
         ? (tf.mean(h, [1, 2]) as tf.Tensor2D)
-        : flattenTorch(maxPool2d(h, 4, 1, 0));
-    if (pooled.shape[1] !== plan.fc.inFeatures) {
+        : flattenTorch(maxPool2d(h, pool.kernel, pool.stride, pool.padding));
+    if (pooled.shape[1] !== fc.inFeatures) {
       throw new Error(
-        `the head gives ${pooled.shape[1]} features but fc expects ${plan.fc.inFeatures}: ` +
+        `the head gives ${pooled.shape[1]} features but fc expects ${fc.inFeatures}: ` +
           `the model was built for ${plan.inputSize}×${plan.inputSize} inputs`,
       );
     }
-    return linear(pooled, weight('fc') as tf.Tensor2D, params.get('fc.bias') as tf.Tensor1D);
+    return linear(
+      pooled,
+      weight(fc.name) as tf.Tensor2D,
+      params.get(`${fc.name}.bias`) as tf.Tensor1D,
+    );
   };
 
   return {

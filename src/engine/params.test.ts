@@ -5,14 +5,17 @@ import { PRESETS, presetSpec } from '../spec/presets';
 import { createRng } from '../spec/random';
 import type { ArchSpec } from '../spec/types';
 import { initialValues } from './init';
+import type { ConvLayer } from '../spec/layers';
 import {
   bufferInfos,
-  countParams,
   fromTorchLayout,
   paramInfos,
+  planLayers,
   planModel,
   toTorchLayout,
   torchShape,
+  type ModelPlan,
+  type ParamInfo,
 } from './params';
 import { blogLike, imagenetLike, resnet20, resnet8, tinyResNeXt } from './testSpecs';
 
@@ -20,7 +23,17 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+/** What the engine allocates: the elements of every parameter's TF shape. */
+const elements = (infos: ParamInfo[]) =>
+  infos.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
+const countParams = (plan: ModelPlan) => elements(paramInfos(plan));
 const count = (spec: ArchSpec, input = 32) => countParams(planModel(spec, input));
+
+function convNamed(plan: ModelPlan, name: string): ConvLayer {
+  const layer = planLayers(plan).find((l) => l.name === name);
+  if (layer?.op !== 'conv') throw new Error(`no conv ${name}`);
+  return layer;
+}
 
 describe('parameter counts', () => {
   it('ResNet-8 by hand: 464 + 4,672 + 13,952 + 55,552 + 650 = 75,290', () => {
@@ -46,15 +59,28 @@ describe('parameter counts', () => {
     expect(Math.abs(preset('resnext29_16x64d') - 68.1e6) / 68.1e6).toBeLessThan(0.01);
   });
 
-  it('equals analyze(spec) for every preset, and the block shapes agree', () => {
+  it('equals analyze(spec) for every preset and every layer, and the block shapes agree', () => {
     for (const [name, preset] of Object.entries(PRESETS)) {
       const plan = planModel(preset.spec);
       const a = analyze(preset.spec);
       expect(countParams(plan), name).toBe(a.totals.params);
+      // Each module's TF tensors hold exactly the parameters the spec walk counts for it.
+      const infos = paramInfos(plan);
+      for (const layer of planLayers(plan)) {
+        const own = infos.filter((p) => p.name.slice(0, p.name.lastIndexOf('.')) === layer.name);
+        expect(elements(own), `${name} ${layer.name}`).toBe(layer.params);
+      }
       for (const block of plan.blocks) {
         const row = a.rows.find((r) => r.name === block.name);
-        const out = block.convs[block.convs.length - 1].outChannels;
-        expect(row?.output, `${name} ${block.name}`).toEqual([out, block.outSize, block.outSize]);
+        const convs = block.layers.filter(
+          (l): l is ConvLayer => l.op === 'conv' && l.branch === 'main',
+        );
+        const out = convs[convs.length - 1].outChannels;
+        expect(row?.output, `${name} ${block.name}`).toEqual([
+          out,
+          block.output[1],
+          block.output[2],
+        ]);
       }
     }
   });
@@ -107,7 +133,7 @@ describe('names and shapes', () => {
     // layer1.0 changes channels (16 → 32) at stride 1: projected too, as torchvision does.
     expect(names).toContain('layer1.0.downsample.0.weight');
     const plan = planModel(tinyResNeXt());
-    const conv2 = plan.blocks[1].convs[1];
+    const conv2 = convNamed(plan, 'layer2.0.conv2');
     expect([conv2.groups, conv2.stride, conv2.kernel]).toEqual([8, 2, 3]);
     const info = paramInfos(plan).find((p) => p.name === 'layer2.0.conv2.weight');
     expect(info?.shape).toEqual([3, 3, 8, 64]);
@@ -137,9 +163,13 @@ describe('names and shapes', () => {
 
   it('ImageNet stem: 7×7 stride 2 pad 3, then the 3×3/2 max-pool: 64 → 32 → 16', () => {
     const plan = planModel(imagenetLike(), 64);
-    expect([plan.stem.conv.kernel, plan.stem.conv.stride, plan.stem.conv.pad]).toEqual([7, 2, 3]);
-    expect(plan.stem.outSize).toBe(16);
-    expect(plan.blocks.map((b) => b.outSize)).toEqual([16, 8]);
+    const stem = convNamed(plan, 'conv1');
+    expect([stem.kernel, stem.stride, stem.padding]).toEqual([7, 2, 3]);
+    expect(plan.stem.output).toEqual([16, 16, 16]);
+    expect(plan.blocks.map((b) => b.output)).toEqual([
+      [32, 16, 16],
+      [64, 8, 8],
+    ]);
   });
 
   it('buffers: running_mean, running_var, num_batches_tracked per batch norm', () => {

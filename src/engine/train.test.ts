@@ -44,7 +44,9 @@ describe('train step', () => {
   it('lowers the loss on a fixed batch and leaks no tensor between steps', async () => {
     const trainer = createTrainer({
       spec: narrow,
-      recipe: recipe({ augment: { crop: false, flip: false, colorJitter: null, randomErasing: 0 } }),
+      recipe: recipe({
+        augment: { crop: false, flip: false, colorJitter: null, randomErasing: 0 },
+      }),
       stats: CIFAR10_STATS,
       stepsPerEpoch: 100,
     });
@@ -146,5 +148,44 @@ describe('evaluate', () => {
     expect(result.perClass).toHaveLength(10);
     expect(Number.isFinite(result.loss)).toBe(true);
     trainer.dispose();
+  });
+});
+
+describe('checkpoint', () => {
+  it('resumes exactly: a restored trainer takes the same next step as the original', async () => {
+    const options = {
+      spec: narrow,
+      recipe: recipe({
+        optimizer: {
+          kind: 'adamw',
+          lr: 1e-2,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: 0.1,
+        },
+        augment: { crop: true, flip: true, colorJitter: null, randomErasing: 0 },
+      } as Partial<Recipe>),
+      stats: CIFAR10_STATS,
+      stepsPerEpoch: 10,
+    };
+    const original = createTrainer(options);
+    await original.step(syntheticBatch(4), 0, 0);
+    await original.step(syntheticBatch(4, 2), 0, 1);
+    const saved = structuredClone(await original.checkpoint());
+    const before = tf.memory().numTensors;
+    const resumed = createTrainer({ ...options, checkpoint: saved });
+    expect(resumed.steps()).toBe(2);
+
+    const next = syntheticBatch(4, 3);
+    const a = await original.step(next, 0, 2);
+    const b = await resumed.step(next, 0, 2);
+    expect(b.loss).toBe(a.loss);
+    expect(await resumed.model.params.get('conv1.weight')!.data()).toEqual(
+      await original.model.params.get('conv1.weight')!.data(),
+    );
+    resumed.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    original.dispose();
   });
 });

@@ -5,18 +5,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec, Recipe } from '../spec/types';
+import type { Batch as DataBatch } from '../data/batches';
 import { augmentBatch, normalize, toTensor, type NormStats } from './augment';
+import {
+  assignVariables,
+  captureCheckpoint,
+  optimizerStateOf,
+  type Checkpoint,
+} from './checkpoint';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
 import { learningRate, scheduledMomentum } from './schedule';
 
 /** A batch as the data layer hands it over: CIFAR's CHW uint8 pixels and the labels. */
-export interface Batch {
-  pixels: Uint8Array;
-  labels: Uint8Array;
-  size: number;
-}
+export type Batch = Pick<DataBatch, 'pixels' | 'labels' | 'size'>;
 
 export interface StepResult {
   loss: number;
@@ -56,6 +59,8 @@ export interface Trainer {
   steps(): number;
   step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult>;
   evaluate(batches: Iterable<Batch>): Promise<Evaluation>;
+  /** Everything needed to continue exactly from here (weights, optimizer, RNGs, steps). */
+  checkpoint(): Promise<Checkpoint>;
   dispose(): void;
 }
 
@@ -64,9 +69,8 @@ export interface TrainerOptions {
   recipe: Recipe;
   stats: NormStats;
   stepsPerEpoch: number;
-  /** Resume the augmentation stream and the step count from a checkpoint. */
-  rngState?: number;
-  stepsDone?: number;
+  /** Continue from this checkpoint instead of from the seeded initial weights. */
+  checkpoint?: Checkpoint;
 }
 
 export function createTrainer(options: TrainerOptions): Trainer {
@@ -74,10 +78,21 @@ export function createTrainer(options: TrainerOptions): Trainer {
   const model = buildModel(spec, { seed: recipe.seed });
   const optimizer = createOptimizer(recipe.optimizer);
   // Augmentation has its own stream so that changing the model never changes the data order.
-  const rng = createRng(options.rngState ?? (recipe.seed ^ 0x9e3779b9) >>> 0);
+  const saved = options.checkpoint;
+  const rng = createRng(saved?.augmentRng ?? (recipe.seed ^ 0x9e3779b9) >>> 0);
   const trainable = [...model.params.values()];
   const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
-  let stepsDone = options.stepsDone ?? 0;
+  let stepsDone = saved?.steps ?? 0;
+  if (saved) {
+    assignVariables(model.params, saved.params);
+    assignVariables(model.buffers, saved.buffers);
+    const state = optimizerStateOf(saved);
+    optimizer.loadState(state);
+    for (const slot of Object.values(state.params)) {
+      tf.dispose([slot.momentumBuffer, slot.expAvg, slot.expAvgSq]);
+    }
+    model.setDropoutRngState(saved.dropoutRng);
+  }
 
   async function step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult> {
     const { schedule, epochs } = recipe;
@@ -163,6 +178,15 @@ export function createTrainer(options: TrainerOptions): Trainer {
     steps: () => stepsDone,
     step,
     evaluate,
+    checkpoint: () =>
+      captureCheckpoint({
+        params: model.params,
+        buffers: model.buffers,
+        optimizerState: () => optimizer.state(),
+        augmentRng: rng.state(),
+        dropoutRng: model.dropoutRngState(),
+        steps: stepsDone,
+      }),
     dispose() {
       optimizer.dispose();
       model.dispose();

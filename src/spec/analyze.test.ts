@@ -103,6 +103,45 @@ describe('analyze: shapes, multiply-adds and shortcuts', () => {
     ]);
   });
 
+  it('carries the PyTorch settings of every module the engine builds', () => {
+    const layer = (name: string, rows: ReturnType<typeof networkRows>) =>
+      rows.flatMap((row) => row.layers).find((l) => l.name === name);
+    const resnext = networkRows(spec('resnext50_32x4d'), 1000, 224);
+    expect(layer('maxpool', resnext)).toMatchObject({ kernel: 3, stride: 2, padding: 1 });
+    expect(layer('layer1.0.conv2', resnext)).toMatchObject({
+      op: 'conv',
+      inChannels: 128,
+      outChannels: 128,
+      kernel: 3,
+      stride: 1,
+      padding: 1,
+      groups: 32,
+      bias: false,
+      branch: 'main',
+    });
+    expect(layer('layer2.0.downsample.0', resnext)).toMatchObject({
+      op: 'conv',
+      inChannels: 256,
+      outChannels: 512,
+      kernel: 1,
+      stride: 2,
+      padding: 0,
+      groups: 1,
+      branch: 'shortcut',
+    });
+    expect(layer('fc', resnext)).toMatchObject({ inFeatures: 2048, outFeatures: 1000 });
+    const cifar = networkRows(spec('resnet20'));
+    const optionA = { op: 'shortcutA', stride: 2, channels: 32, branch: 'shortcut' };
+    expect(layer('layer2.0.downsample', cifar)).toMatchObject(optionA);
+    const blog = networkRows(spec('notebook_cifar100_resnet'));
+    expect(layer('dropout', blog)).toMatchObject({ op: 'dropout', p: 0.02 });
+    expect(layer('maxpool4', blog)).toMatchObject({ kernel: 4, stride: 1, padding: 0 });
+    // Only torchvision's `downsample` modules read the block input a second time.
+    for (const l of [...resnext, ...cifar, ...blog].flatMap((row) => row.layers)) {
+      expect(l.branch, l.name).toBe(l.name.includes('.downsample') ? 'shortcut' : 'main');
+    }
+  });
+
   it("reproduces the blog's network: dropout stem, 3×3 shortcuts, 4×4 max-pool head", () => {
     const a = analyze(spec('notebook_cifar100_resnet'));
     const rows = a.rows;

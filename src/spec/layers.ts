@@ -1,7 +1,9 @@
 // The one walk from an ArchSpec to its layers. analyze() sums it, validate() reads its shapes,
-// the width solver counts one block with it: nothing else re-derives shapes. Layer names follow
-// torchvision's modules (conv1, bn1, layer1.0.conv2, layer2.0.downsample.0, fc) so that
-// counts and names line up with PyTorch state dicts.
+// the width solver counts one block with it, and the engine builds and runs the model from it
+// (engine/params.ts): nothing else re-derives shapes, strides or shortcuts. Layer names follow
+// torchvision's modules (conv1, bn1, layer1.0.conv2, layer2.0.downsample.0, fc) and each layer
+// carries its PyTorch constructor arguments, so counts, names and the order of the layers (=
+// named_parameters() order) line up with PyTorch state dicts.
 //
 // Conventions (PyTorch's): output size floor((H + 2p − k) / s) + 1; 3×3 convs pad 1, 7×7 pad 3,
 // 1×1 pad 0; the ImageNet stem's max-pool is 3×3, stride 2, pad 1. A conv's multiply-adds are
@@ -12,29 +14,64 @@ import type { ArchSpec, BlockKind, StageSpec } from './types';
 /** [channels, height, width] of one image's activation. */
 export type Shape = [number, number, number];
 
-export type LayerOp =
-  | 'conv'
-  | 'bn'
-  | 'relu'
-  | 'dropout'
-  | 'maxpool'
-  | 'shortcutA'
-  | 'add'
-  | 'avgpool'
-  | 'maxpool4'
-  | 'linear';
-
-export interface Layer {
+interface LayerBase {
   /** torchvision-style module name, e.g. "layer2.0.downsample.0". */
   name: string;
-  op: LayerOp;
   input: Shape;
   output: Shape;
   /** Trainable parameters (conv/linear weights and biases, BN weight and bias). */
   params: number;
   /** Multiply-adds for one image (conv and linear layers only). */
   macs: number;
+  /**
+   * 'shortcut': a block's shortcut path (torchvision's `downsample`), which starts again from
+   * the block's input; the block's 'add' then sums the two paths. Everything else is 'main'.
+   */
+  branch: 'main' | 'shortcut';
 }
+
+/** nn.Conv2d: square kernel, symmetric padding. */
+export interface ConvLayer extends LayerBase {
+  op: 'conv';
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  groups: number;
+  bias: boolean;
+}
+
+/** nn.BatchNorm2d(channels). */
+export type BnLayer = LayerBase & { op: 'bn'; channels: number };
+
+/** nn.Dropout2d(p): whole channels, in training only. */
+export type DropoutLayer = LayerBase & { op: 'dropout'; p: number };
+
+/** nn.MaxPool2d(kernel, stride, padding): the ImageNet stem's, or the 'max4' head's. */
+export interface MaxPoolLayer extends LayerBase {
+  op: 'maxpool' | 'maxpool4';
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/** Option A: take every stride-th pixel, zero-pad up to `channels`. No weights. */
+export type ShortcutALayer = LayerBase & { op: 'shortcutA'; stride: number; channels: number };
+
+/** nn.Linear(inFeatures, outFeatures) on the flattened pooled map. */
+export type LinearLayer = LayerBase & { op: 'linear'; inFeatures: number; outFeatures: number };
+
+/** Layers that keep the shape and have no settings; 'avgpool' is the global one (1×1 out). */
+export type PlainLayer = LayerBase & { op: 'relu' | 'add' | 'avgpool' };
+
+export type Layer =
+  ConvLayer | BnLayer | DropoutLayer | MaxPoolLayer | ShortcutALayer | LinearLayer | PlainLayer;
+
+export type LayerOp = Layer['op'];
+
+/** The head's pooling layer. */
+export type HeadPoolLayer = (MaxPoolLayer & { op: 'maxpool4' }) | (PlainLayer & { op: 'avgpool' });
 
 /** What a block's shortcut does: 'none' in plain nets, 'identity' where the shape is kept. */
 export type ShortcutUsed = 'identity' | 'A' | 'B' | 'conv3x3' | 'none';
@@ -56,8 +93,21 @@ export interface Row {
 
 type Step = (input: Shape) => Layer;
 
-const outSize = (size: number, kernel: number, stride: number, padding: number) =>
-  Math.floor((size + 2 * padding - kernel) / stride) + 1;
+/** [channels, H', W'] after a conv's or pool's window: floor((H + 2p − k) / s) + 1. */
+function slide(input: Shape, channels: number, k: number, s: number, p: number): Shape {
+  const size = (n: number) => Math.floor((n + 2 * p - k) / s) + 1;
+  return [channels, size(input[1]), size(input[2])];
+}
+
+/** The fields every layer has; a step's layer is on the main path until run() says otherwise. */
+const base = (name: string, input: Shape, output: Shape, params = 0, macs = 0) => ({
+  name,
+  input,
+  output,
+  params,
+  macs,
+  branch: 'main' as const,
+});
 
 function conv(
   name: string,
@@ -69,54 +119,77 @@ function conv(
 ): Step {
   return (input) => {
     const padding = (kernel - 1) / 2; // "same" padding for odd kernels: 1×1→0, 3×3→1, 7×7→3
-    const output: Shape = [
-      channels,
-      outSize(input[1], kernel, stride, padding),
-      outSize(input[2], kernel, stride, padding),
-    ];
+    const output = slide(input, channels, kernel, stride, padding);
     const weights = channels * (input[0] / groups) * kernel * kernel;
     const params = weights + (bias ? channels : 0);
-    return { name, op: 'conv', input, output, params, macs: weights * output[1] * output[2] };
+    return {
+      ...base(name, input, output, params, weights * output[1] * output[2]),
+      op: 'conv',
+      inChannels: input[0],
+      outChannels: channels,
+      kernel,
+      stride,
+      padding,
+      groups,
+      bias,
+    };
   };
 }
 
-/** Layers that keep the shape and have no weights (ReLU, dropout, the residual addition). */
+/** Layers that keep the shape and have no weights (ReLU, the residual addition). */
 const sameShape =
-  (name: string, op: LayerOp): Step =>
-  (input) => ({ name, op, input, output: input, params: 0, macs: 0 });
+  (name: string, op: 'relu' | 'add'): Step =>
+  (input) => ({ ...base(name, input, input), op });
+
+const dropout =
+  (name: string, p: number): Step =>
+  (input) => ({ ...base(name, input, input), op: 'dropout', p });
 
 const batchNorm =
   (name: string): Step =>
-  (input) => ({ name, op: 'bn', input, output: input, params: 2 * input[0], macs: 0 });
+  (input) => ({ ...base(name, input, input, 2 * input[0]), op: 'bn', channels: input[0] });
 
-const maxPool3x3 =
-  (name: string): Step =>
-  (input) => ({
-    name,
-    op: 'maxpool',
-    input,
-    output: [input[0], outSize(input[1], 3, 2, 1), outSize(input[2], 3, 2, 1)],
-    params: 0,
-    macs: 0,
-  });
+const maxPool =
+  (name: string, op: MaxPoolLayer['op'], kernel: number, stride: number, padding: number): Step =>
+  (input) => {
+    const output = slide(input, input[0], kernel, stride, padding);
+    return { ...base(name, input, output), op, kernel, stride, padding };
+  };
 
-/** Option A: take every stride-th pixel, zero-pad the new channels. No weights. */
+/** Option A keeps every stride-th pixel: a 1×1 stride-s window, ceil(H / s) positions. */
 const shortcutA =
   (name: string, channels: number, stride: number): Step =>
   (input) => ({
-    name,
+    ...base(name, input, slide(input, channels, 1, stride, 0)),
     op: 'shortcutA',
-    input,
-    output: [channels, outSize(input[1], 1, stride, 0), outSize(input[2], 1, stride, 0)],
-    params: 0,
-    macs: 0,
+    stride,
+    channels,
   });
 
-function run(input: Shape, steps: Step[]): Layer[] {
+const globalAvgPool: Step = (input) => ({
+  ...base('avgpool', input, [input[0], 1, 1]),
+  op: 'avgpool',
+});
+
+/** nn.Linear on torch.flatten(x, 1): every remaining position of every channel is a feature. */
+const linear =
+  (name: string, classes: number): Step =>
+  (input) => {
+    const features = input[0] * input[1] * input[2];
+    const [params, macs] = [features * classes + classes, features * classes];
+    return {
+      ...base(name, input, [classes, 1, 1], params, macs),
+      op: 'linear',
+      inFeatures: features,
+      outFeatures: classes,
+    };
+  };
+
+function run(input: Shape, steps: Step[], branch: Layer['branch'] = 'main'): Layer[] {
   const layers: Layer[] = [];
   let x = input;
   for (const step of steps) {
-    const layer = step(x);
+    const layer = { ...step(x), branch };
     layers.push(layer);
     x = layer.output;
   }
@@ -167,11 +240,13 @@ export function blockLayers(
     const changesShape = stride !== 1 || input[0] !== out;
     shortcut = changesShape ? stage.shortcut : 'identity';
     const downsample = `${prefix}.downsample`;
-    if (shortcut === 'A') layers.push(...run(input, [shortcutA(downsample, out, stride)]));
+    if (shortcut === 'A') {
+      layers.push(...run(input, [shortcutA(downsample, out, stride)], 'shortcut'));
+    }
     if (shortcut === 'B' || shortcut === 'conv3x3') {
       const kernel = shortcut === 'B' ? 1 : 3;
       const projection = conv(`${downsample}.0`, out, kernel, stride, 1, bias);
-      layers.push(...run(input, [projection, batchNorm(`${downsample}.1`)]));
+      layers.push(...run(input, [projection, batchNorm(`${downsample}.1`)], 'shortcut'));
     }
     layers.push(sameShape(`${prefix}.add`, 'add')(output));
   }
@@ -187,8 +262,8 @@ export function networkRows(spec: ArchSpec, classes = spec.classes, input = 32):
     batchNorm('bn1'),
     sameShape('relu', 'relu'),
   ];
-  if (spec.stem.dropout > 0) stemSteps.push(sameShape('dropout', 'dropout'));
-  if (imagenet) stemSteps.push(maxPool3x3('maxpool'));
+  if (spec.stem.dropout > 0) stemSteps.push(dropout('dropout', spec.stem.dropout));
+  if (imagenet) stemSteps.push(maxPool('maxpool', 'maxpool', 3, 2, 1));
   const stem = run([3, input, input], stemSteps);
   const rows: Row[] = [row('stem', 'stem', null, null, stem, 'none')];
 
@@ -204,22 +279,8 @@ export function networkRows(spec: ArchSpec, classes = spec.classes, input = 32):
 
   // 'max4' is the blog's MaxPool2d(4, stride 1): on a 4×4 map it gives 1×1, on larger maps the
   // linear layer sees every remaining position.
-  const pooled: Shape =
-    spec.head.pool === 'avg'
-      ? [x[0], 1, 1]
-      : [x[0], outSize(x[1], 4, 1, 0), outSize(x[2], 4, 1, 0)];
-  const poolOp = spec.head.pool === 'avg' ? 'avgpool' : 'maxpool4';
-  const pool: Layer = { name: poolOp, op: poolOp, input: x, output: pooled, params: 0, macs: 0 };
-  const features = pool.output[0] * pool.output[1] * pool.output[2];
-  const fc: Layer = {
-    name: 'fc',
-    op: 'linear',
-    input: pool.output,
-    output: [classes, 1, 1],
-    params: features * classes + classes,
-    macs: features * classes,
-  };
-  rows.push(row('head', 'head', null, null, [pool, fc], 'none'));
+  const pool = spec.head.pool === 'avg' ? globalAvgPool : maxPool('maxpool4', 'maxpool4', 4, 1, 0);
+  rows.push(row('head', 'head', null, null, run(x, [pool, linear('fc', classes)]), 'none'));
   return rows;
 }
 
