@@ -5,6 +5,9 @@ import { BackendBadges } from './BackendBadges';
 import { DataPanel } from './DataPanel';
 import { LinkIssuesBanner } from './LinkIssuesBanner';
 import { PresetPicker } from './PresetPicker';
+import { RunHistory } from './RunHistory';
+import { RunView } from './RunView';
+import { TrainControls } from './TrainControls';
 
 export function App() {
   const theme = useEnvironment((s) => s.theme);
@@ -44,6 +47,15 @@ export function App() {
       <section className="panel" aria-labelledby="data-title">
         <h2 id="data-title">Data</h2>
         <DataPanel />
+      </section>
+      <section className="panel" aria-labelledby="train-title">
+        <h2 id="train-title">Training</h2>
+        <TrainControls />
+        <RunView />
+      </section>
+      <section className="panel" aria-labelledby="history-title">
+        <h2 id="history-title">Run history</h2>
+        <RunHistory />
       </section>
       <section className="panel" aria-labelledby="backends-title">
         <h2 id="backends-title">Compute backends</h2>

@@ -1,0 +1,61 @@
+// Run history in IndexedDB: every run with its spec, recipe, backend, curves and status, so an
+// old run can be reopened and an interrupted one resumed after a reload.
+import { createStore, del, entries, set } from 'idb-keyval';
+import type { ArchSpec, Recipe } from '../spec';
+import type { EpochMetrics, RunConfig } from '../worker/protocol';
+
+export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
+
+export interface LossPoint {
+  /** Global step (1-based). */
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  createdAt: number;
+  config: RunConfig;
+  status: RunStatus;
+  backend: string | null;
+  adapter: string | null;
+  epochs: EpochMetrics[];
+  losses: LossPoint[];
+  error: string | null;
+}
+
+const store = createStore('cardinal-runs', 'runs');
+
+export const saveRun = (run: RunRecord) => set(run.runId, run, store);
+export const deleteRun = (runId: string) => del(runId, store);
+
+/** Newest first. Runs that were training when the page went away come back as 'interrupted'. */
+export async function loadRuns(): Promise<RunRecord[]> {
+  const all = (await entries<string, RunRecord>(store)).map(([, run]) => run);
+  return all
+    .map((run) =>
+      run.status === 'running' || run.status === 'paused'
+        ? { ...run, status: 'interrupted' as const }
+        : run,
+    )
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export function describeRun(spec: ArchSpec, recipe: Recipe): string {
+  const blocks = spec.stages.map((s) => s.blocks).join('-');
+  const kind = spec.stages.some((s) => s.cardinality > 1)
+    ? 'ResNeXt'
+    : spec.residual
+      ? 'ResNet'
+      : 'plain';
+  return `${kind} ${blocks}, ${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'}, batch ${recipe.batchSize}`;
+}
+
+/** Keeps long loss curves light: beyond `max` points, every other old point is dropped. */
+export function downsample(points: LossPoint[], max = 2000): LossPoint[] {
+  if (points.length <= max) return points;
+  const keepRecent = Math.floor(max / 2);
+  const old = points.slice(0, points.length - keepRecent).filter((_, i) => i % 2 === 0);
+  return [...old, ...points.slice(points.length - keepRecent)];
+}

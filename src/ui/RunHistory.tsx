@@ -1,0 +1,67 @@
+import { useEffect } from 'react';
+import { describeRun } from '../store/history';
+import { useRun } from '../store/run';
+
+/** Every run this browser has trained; open one, resume an interrupted one, delete. */
+export function RunHistory() {
+  const { history, status, loadHistory, open, remove, resumeInterrupted } = useRun();
+  const busy = status === 'running' || status === 'paused';
+  useEffect(() => {
+    void loadHistory();
+  }, [loadHistory]);
+  if (history.length === 0) {
+    return (
+      <p className="muted" data-testid="run-history">
+        No runs yet.
+      </p>
+    );
+  }
+  return (
+    <table className="numbers" data-testid="run-history">
+      <thead>
+        <tr>
+          <th className="left">started</th>
+          <th className="left">run</th>
+          <th className="left">data</th>
+          <th className="left">backend</th>
+          <th className="left">status</th>
+          <th>test acc.</th>
+          <th className="left"></th>
+        </tr>
+      </thead>
+      <tbody>
+        {history.map((run) => {
+          const last = run.epochs[run.epochs.length - 1];
+          return (
+            <tr key={run.runId} data-run={run.runId} data-status={run.status}>
+              <td>{new Date(run.createdAt).toLocaleString()}</td>
+              <td className="left">{describeRun(run.config.spec, run.config.recipe)}</td>
+              <td className="left">{run.config.dataset}</td>
+              <td className="left">{run.backend ?? '—'}</td>
+              <td className="left">{run.status}</td>
+              <td>{last ? `${last.testAcc.toFixed(2)}%` : '—'}</td>
+              <td className="left actions">
+                <button type="button" className="ghost" disabled={busy} onClick={() => open(run)}>
+                  Open
+                </button>
+                {run.status === 'interrupted' && (
+                  <button type="button" disabled={busy} onClick={() => resumeInterrupted(run)}>
+                    Resume
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className="ghost"
+                  disabled={busy}
+                  onClick={() => remove(run.runId)}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,74 @@
+import { useRun } from '../store/run';
+import { AccuracyChart, LearningRateChart, LossChart } from './RunCharts';
+
+const duration = (s: number) =>
+  !Number.isFinite(s)
+    ? '—'
+    : s < 90
+      ? `${Math.round(s)} s`
+      : s < 5400
+        ? `${Math.round(s / 60)} min`
+        : `${(s / 3600).toFixed(1)} h`;
+
+/** The live (or reopened) run: status, progress, latest metrics, charts. */
+export function RunView() {
+  const { current, status, progress, why } = useRun();
+  if (!current) {
+    return (
+      <p className="muted" data-testid="run-status" data-status="idle">
+        idle
+      </p>
+    );
+  }
+  const epochs = current.epochs;
+  const latest = epochs[epochs.length - 1];
+  const total = current.config.recipe.epochs;
+  const fraction = progress
+    ? (progress.epoch + progress.step / progress.stepsPerEpoch) / total
+    : epochs.length / total;
+  return (
+    <div className="run-view">
+      {current.error && (
+        <div className="banner error" role="alert" data-testid="error-banner">
+          {current.error}
+        </div>
+      )}
+      <div className="run-line">
+        <span className={`status ${status}`} data-testid="run-status">
+          {status}
+        </span>
+        <progress data-testid="progress" max={1} value={fraction} aria-label="training progress" />
+        <span className="muted">
+          {progress
+            ? `epoch ${progress.epoch + 1}/${total} · step ${progress.step}/${progress.stepsPerEpoch} · ${progress.imagesPerSecond.toFixed(1)} img/s · ETA ${duration(progress.etaSeconds)}`
+            : `${epochs.length}/${total} epochs`}
+        </span>
+      </div>
+      <dl className="totals">
+        <div>
+          <dt>test accuracy</dt>
+          <dd data-testid="metric-test-acc">{latest ? latest.testAcc.toFixed(2) : '—'}</dd>
+        </div>
+        <div>
+          <dt>train loss</dt>
+          <dd>
+            {progress ? progress.loss.toFixed(3) : latest ? latest.trainLoss.toFixed(3) : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>learning rate</dt>
+          <dd>{progress ? progress.lr.toPrecision(3) : '—'}</dd>
+        </div>
+        <div>
+          <dt>backend</dt>
+          <dd title={why ?? current.adapter ?? ''}>{current.backend ?? '…'}</dd>
+        </div>
+      </dl>
+      <div className="charts">
+        <LossChart losses={current.losses} />
+        <AccuracyChart epochs={epochs} />
+        <LearningRateChart losses={current.losses} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,182 @@
+import { useData } from '../store/data';
+import { useEnvironment } from '../store/environment';
+import { useLab } from '../store/lab';
+import { useRun } from '../store/run';
+import { RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
+import type { BackendChoice } from '../engine/setBackend';
+
+const LIMITS = [0, 5000, 1000, 256];
+
+/** Recipe, backend, size of the run, and Train / Pause / Resume / Stop. */
+export function TrainControls() {
+  const { spec, recipe, specIssues, setRecipe } = useLab();
+  const dataset = useData((s) => s.dataset);
+  const cachedData = useData((s) => s.cached.find((c) => c.dataset === dataset && c.complete));
+  const probes = useEnvironment((s) => s.backends);
+  const { backend, status, chooseBackend, start, pause, resume, stop } = useRun();
+  const limitTrain = useRun((s) => s.limitTrain);
+  const setLimitTrain = useRun((s) => s.setLimitTrain);
+
+  const active = status === 'running' || status === 'paused';
+  const blocker = specIssues.length
+    ? `The network has ${specIssues.length} problem${specIssues.length > 1 ? 's' : ''}: ${specIssues[0].message}`
+    : !cachedData
+      ? 'Get the dataset first (Data panel).'
+      : null;
+  const edit = (change: Partial<Recipe>) => setRecipe({ ...recipe, ...change });
+  const setNumber = (value: string, apply: (n: number) => void) => {
+    const n = Number(value);
+    if (Number.isFinite(n) && n > 0) apply(n);
+  };
+
+  return (
+    <div className="train-controls">
+      <div className="fields">
+        <label>
+          Recipe
+          <select
+            data-testid="recipe-select"
+            value={
+              Object.keys(RECIPES).find(
+                (n) => JSON.stringify(RECIPES[n].recipe) === JSON.stringify(recipe),
+              ) ?? ''
+            }
+            onChange={(e) => setRecipe(presetRecipe(e.target.value)!)}
+            disabled={active}
+          >
+            <option value="">custom</option>
+            {recipeNames().map((name) => (
+              <option key={name} value={name} title={RECIPES[name].description}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Epochs
+          <input
+            data-testid="epochs-input"
+            type="number"
+            min={1}
+            value={recipe.epochs}
+            disabled={active}
+            onChange={(e) =>
+              setNumber(e.target.value, (epochs) => edit({ epochs: Math.round(epochs) }))
+            }
+          />
+        </label>
+        <label>
+          Batch
+          <input
+            data-testid="batch-input"
+            type="number"
+            min={1}
+            value={recipe.batchSize}
+            disabled={active}
+            onChange={(e) =>
+              setNumber(e.target.value, (batchSize) => edit({ batchSize: Math.round(batchSize) }))
+            }
+          />
+        </label>
+        <label>
+          Learning rate
+          <input
+            data-testid="lr-input"
+            type="number"
+            step="any"
+            value={recipe.optimizer.lr}
+            disabled={active}
+            onChange={(e) =>
+              setNumber(e.target.value, (lr) => edit({ optimizer: { ...recipe.optimizer, lr } }))
+            }
+          />
+        </label>
+        <label>
+          Train images
+          <select
+            data-testid="limit-select"
+            value={limitTrain}
+            disabled={active}
+            onChange={(e) => setLimitTrain(Number(e.target.value))}
+          >
+            {LIMITS.map((n) => (
+              <option key={n} value={n}>
+                {n === 0 ? 'all' : `first ${n.toLocaleString('en-US')}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Seed
+          <input
+            data-testid="seed-input"
+            type="number"
+            value={recipe.seed}
+            disabled={active}
+            onChange={(e) =>
+              Number.isInteger(Number(e.target.value)) && edit({ seed: Number(e.target.value) })
+            }
+          />
+        </label>
+        <label>
+          Backend
+          <select
+            data-testid="backend-select"
+            value={backend}
+            disabled={active}
+            onChange={(e) => chooseBackend(e.target.value as BackendChoice)}
+          >
+            <option value="auto">auto (best available)</option>
+            {(probes ?? []).map((p) => (
+              <option key={p.name} value={p.name} disabled={!p.available} title={p.detail}>
+                {p.name}
+                {p.available ? '' : ' (unavailable)'}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="buttons">
+        {!active && (
+          <button
+            type="button"
+            data-testid="train-button"
+            disabled={blocker !== null}
+            title={blocker ?? 'Train this network'}
+            onClick={() =>
+              start({
+                spec,
+                recipe,
+                dataset,
+                limitTrain,
+                limitTest: limitTrain ? Math.max(500, limitTrain / 5) : 0,
+              })
+            }
+          >
+            ▶ Train
+          </button>
+        )}
+        {status === 'running' && (
+          <button type="button" data-testid="pause-button" className="ghost" onClick={pause}>
+            ❚❚ Pause
+          </button>
+        )}
+        {status === 'paused' && (
+          <button type="button" data-testid="resume-button" onClick={resume}>
+            ▶ Resume
+          </button>
+        )}
+        {active && (
+          <button type="button" data-testid="stop-button" className="ghost" onClick={stop}>
+            ■ Stop
+          </button>
+        )}
+        {blocker && !active && (
+          <span className="blocker" data-testid="train-blocker">
+            {blocker}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}

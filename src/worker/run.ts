@@ -1,0 +1,151 @@
+// One training run, start (or resume) to finish: data from the IndexedDB cache, the trainer,
+// epochs of steps with throttled progress, evaluation and a checkpoint at each epoch end.
+import { DataCache } from '../data/cache';
+import { DATASETS } from '../data/cifar';
+import { DataError } from '../data/errors';
+import {
+  createBatchSource,
+  loadDataset,
+  sliceSplit,
+  splitValidation,
+  type DataSplit,
+} from '../data/batches';
+import { CIFAR100_STATS, CIFAR10_STATS } from '../engine/augment';
+import { createTrainer, type Trainer } from '../engine/train';
+import { loadCheckpoint, saveCheckpoint } from './checkpoints';
+import type { EpochMetrics, RunConfig, WorkerEvent } from './protocol';
+
+/** Set by the worker's message handler, read between steps. */
+export interface RunControl {
+  paused: boolean;
+  stopped: boolean;
+  /** Resolves the wait of a paused run (set while it waits). */
+  wake?: () => void;
+}
+
+/** Progress events at most this often: enough for smooth charts, never a flood. */
+const PROGRESS_INTERVAL_MS = 250;
+const EVAL_BATCH = 256;
+
+const limit = (split: DataSplit, n: number) =>
+  n > 0 ? sliceSplit(split, 0, Math.min(n, split.count)) : split;
+
+async function loadSplits(config: RunConfig) {
+  const cache = new DataCache();
+  const manifest = await cache.getManifest(config.dataset);
+  const title = DATASETS[config.dataset].title;
+  if (!manifest) {
+    throw new DataError(
+      'missing-shard',
+      `${title} is not in this browser yet: get it in the Data panel (download or import the ` +
+        'archive), then start again.',
+    );
+  }
+  const data = await loadDataset(manifest, (shard) => cache.getShard(shard));
+  const { train, validation } = splitValidation(data.train, config.recipe.validationSplit);
+  return {
+    train: limit(train, config.limitTrain),
+    validation: validation.count > 0 ? validation : null,
+    test: limit(data.test, config.limitTest),
+  };
+}
+
+async function evaluate(trainer: Trainer, split: DataSplit) {
+  const source = createBatchSource(split, { batchSize: EVAL_BATCH, seed: 0, shuffle: false });
+  return trainer.evaluate(source.epoch(0));
+}
+
+/** Resolves true when the run was stopped, false when it trained all its epochs. */
+export async function runTraining(
+  config: RunConfig,
+  resume: boolean,
+  control: RunControl,
+  post: (event: WorkerEvent) => void,
+): Promise<boolean> {
+  const { runId, recipe, spec } = config;
+  const splits = await loadSplits(config);
+  const source = createBatchSource(splits.train, {
+    batchSize: recipe.batchSize,
+    seed: recipe.seed,
+  });
+  const saved = resume ? await loadCheckpoint(runId) : undefined;
+  const history: EpochMetrics[] = saved?.history ?? [];
+  if (saved) post({ type: 'resumed-from', runId, epoch: saved.epoch, history });
+
+  const trainer = createTrainer({
+    spec,
+    recipe,
+    stats: config.dataset === 'cifar100' ? CIFAR100_STATS : CIFAR10_STATS,
+    stepsPerEpoch: source.batchesPerEpoch,
+    checkpoint: saved?.checkpoint,
+  });
+  try {
+    const totalSteps = recipe.epochs * source.batchesPerEpoch;
+    let lastPost = 0;
+    let imagesSinceStart = 0;
+    let trainingMs = 0;
+    for (let epoch = saved?.epoch ?? 0; epoch < recipe.epochs; epoch++) {
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (const batch of source.epoch(epoch)) {
+        while (control.paused && !control.stopped) {
+          post({ type: 'paused', runId });
+          await new Promise<void>((wake) => (control.wake = wake));
+        }
+        if (control.stopped) return true;
+        const t0 = performance.now();
+        const result = await trainer.step(batch, epoch, batch.index);
+        trainingMs += performance.now() - t0;
+        imagesSinceStart += batch.size;
+        lossSum += result.loss * batch.size;
+        correct += result.correct;
+        seen += batch.size;
+        const now = performance.now();
+        const last = batch.index === source.batchesPerEpoch - 1;
+        if (now - lastPost >= PROGRESS_INTERVAL_MS || last) {
+          lastPost = now;
+          const imagesPerSecond = (1000 * imagesSinceStart) / trainingMs;
+          const stepsLeft = totalSteps - trainer.steps();
+          post({
+            type: 'progress',
+            runId,
+            epoch,
+            step: batch.index + 1,
+            stepsPerEpoch: source.batchesPerEpoch,
+            loss: result.loss,
+            accuracy: (100 * result.correct) / batch.size,
+            lr: result.lr,
+            imagesPerSecond,
+            etaSeconds: (stepsLeft * recipe.batchSize) / imagesPerSecond,
+          });
+        }
+      }
+      const test = await evaluate(trainer, splits.test);
+      const validation = splits.validation ? await evaluate(trainer, splits.validation) : null;
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / seen,
+        trainAcc: (100 * correct) / seen,
+        testLoss: test.loss,
+        testAcc: test.accuracy,
+        ...(validation ? { valLoss: validation.loss, valAcc: validation.accuracy } : {}),
+        perClassAcc: test.perClass,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      history.push(metrics);
+      post({ type: 'epoch-end', runId, metrics });
+      await saveCheckpoint({
+        runId,
+        epoch: epoch + 1,
+        checkpoint: await trainer.checkpoint(),
+        history,
+      });
+      post({ type: 'checkpoint-saved', runId, epoch: epoch + 1 });
+    }
+    return false;
+  } finally {
+    trainer.dispose();
+  }
+}
