@@ -1,24 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSyntheticArchive } from '../src/data/synthetic';
+import { expect, test } from '@playwright/test';
+import { configureRun, importSmallCifar10 } from './helpers';
 import { analyze, PRESETS } from '../src/spec';
-
-/** Puts a small synthetic CIFAR-10 (256 train, 100 test images) into the page's cache. */
-async function importSmallCifar10(page: Page) {
-  const dir = mkdtempSync(join(tmpdir(), 'cardinal-e2e-'));
-  const file = join(dir, 'cifar-10-binary.tar.gz');
-  const { archive } = await buildSyntheticArchive({
-    dataset: 'cifar10',
-    trainFiles: 1,
-    trainRecords: 256,
-    testRecords: 100,
-  });
-  writeFileSync(file, archive);
-  await page.getByTestId('import-input').setInputFiles(file);
-  await expect(page.locator('tr[data-dataset="cifar10"]')).toHaveAttribute('data-cached', 'true');
-}
 
 test('resnet8 trains for an epoch on WASM with live charts, and the run is in the history after a reload', async ({
   page,
@@ -32,10 +14,7 @@ test('resnet8 trains for an epoch on WASM with live charts, and the run is in th
   await page.getByTestId('preset-select').selectOption('resnet8');
   const params = analyze(PRESETS.resnet8.spec).totals.params;
   await expect(page.getByTestId('param-count')).toHaveText(params.toLocaleString('en-US'));
-  await page.getByTestId('recipe-select').selectOption('quick');
-  await page.getByTestId('epochs-input').fill('1');
-  await page.getByTestId('batch-input').fill('32');
-  await page.getByTestId('backend-select').selectOption('wasm');
+  await configureRun(page, { preset: 'resnet8', epochs: 1, batch: 32, backend: 'wasm' });
   await page.getByTestId('train-button').click();
 
   await expect(page.getByTestId('run-status')).toHaveText('running');
@@ -58,4 +37,28 @@ test('resnet8 trains for an epoch on WASM with live charts, and the run is in th
   await expect(history.locator('tr[data-status="done"]')).toHaveCount(1);
   await expect(history).toContainText(`${accuracy.toFixed(2)}%`);
   expect(errors).toEqual([]);
+});
+
+test('a run interrupted by a reload resumes from its checkpoint and its curves continue', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await importSmallCifar10(page, 128, 50);
+  await configureRun(page, { preset: 'resnet8', epochs: 3, batch: 32, backend: 'wasm' });
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '1', {
+    timeout: 120_000,
+  });
+  await page.getByTestId('pause-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('paused');
+
+  await page.reload();
+  const interrupted = page.getByTestId('run-history').locator('tr[data-status="interrupted"]');
+  await expect(interrupted).toHaveCount(1);
+  await interrupted.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
+  // Epoch 1 came from the checkpoint; epochs 2 and 3 were trained after the reload.
+  await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '3');
+  await expect(page.getByTestId('run-history').locator('tr[data-status="done"]')).toHaveCount(1);
 });

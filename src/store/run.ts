@@ -65,11 +65,7 @@ export const useRun = create<RunState>((set, get) => {
         update({ epochs: event.history });
         return;
       case 'progress': {
-        const step = event.epoch * event.stepsPerEpoch + event.step;
-        const losses = downsample([
-          ...(current?.losses ?? []),
-          { step, loss: event.loss, lr: event.lr },
-        ]);
+        const losses = downsample([...(current?.losses ?? []), ...event.steps]);
         set({
           progress: event,
           status: 'running',

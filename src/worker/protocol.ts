@@ -60,6 +60,8 @@ export type WorkerEvent =
       lr: number;
       imagesPerSecond: number;
       etaSeconds: number;
+      /** Every step since the previous progress event (global step from 1), for the curves. */
+      steps: { step: number; loss: number; lr: number }[];
     }
   | { type: 'epoch-end'; runId: string; metrics: EpochMetrics }
   | { type: 'checkpoint-saved'; runId: string; epoch: number }

@@ -82,6 +82,7 @@ export async function runTraining(
   try {
     const totalSteps = recipe.epochs * source.batchesPerEpoch;
     let lastPost = 0;
+    let unsent: { step: number; loss: number; lr: number }[] = [];
     let imagesSinceStart = 0;
     let trainingMs = 0;
     for (let epoch = saved?.epoch ?? 0; epoch < recipe.epochs; epoch++) {
@@ -102,6 +103,7 @@ export async function runTraining(
         lossSum += result.loss * batch.size;
         correct += result.correct;
         seen += batch.size;
+        unsent.push({ step: trainer.steps(), loss: result.loss, lr: result.lr });
         const now = performance.now();
         const last = batch.index === source.batchesPerEpoch - 1;
         if (now - lastPost >= PROGRESS_INTERVAL_MS || last) {
@@ -119,7 +121,9 @@ export async function runTraining(
             lr: result.lr,
             imagesPerSecond,
             etaSeconds: (stepsLeft * recipe.batchSize) / imagesPerSecond,
+            steps: unsent,
           });
+          unsent = [];
         }
       }
       const test = await evaluate(trainer, splits.test);

@@ -1,0 +1,41 @@
+// Shared steps of the e2e tests.
+import { expect, type Page } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSyntheticArchive } from '../src/data/synthetic';
+
+/** Imports a small synthetic CIFAR-10 through the page's Data panel. */
+export async function importSmallCifar10(page: Page, trainRecords = 256, testRecords = 100) {
+  const dir = mkdtempSync(join(tmpdir(), 'cardinal-e2e-'));
+  const file = join(dir, 'cifar-10-binary.tar.gz');
+  const { archive } = await buildSyntheticArchive({
+    dataset: 'cifar10',
+    trainFiles: 1,
+    trainRecords,
+    testRecords,
+  });
+  writeFileSync(file, archive);
+  await page.getByTestId('import-input').setInputFiles(file);
+  await expect(page.locator('tr[data-dataset="cifar10"]')).toHaveAttribute('data-cached', 'true');
+}
+
+/** Chooses network, recipe and run size in the Training panel. */
+export async function configureRun(
+  page: Page,
+  options: {
+    preset: string;
+    recipe?: string;
+    epochs: number;
+    batch: number;
+    backend: string;
+    lr?: number;
+  },
+) {
+  await page.getByTestId('preset-select').selectOption(options.preset);
+  await page.getByTestId('recipe-select').selectOption(options.recipe ?? 'quick');
+  await page.getByTestId('epochs-input').fill(String(options.epochs));
+  await page.getByTestId('batch-input').fill(String(options.batch));
+  if (options.lr !== undefined) await page.getByTestId('lr-input').fill(String(options.lr));
+  await page.getByTestId('backend-select').selectOption(options.backend);
+}
