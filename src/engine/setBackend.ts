@@ -29,6 +29,14 @@ export interface BackendInit {
   why: string;
 }
 
+/** No backend of the ones asked for could start here; the message says why for each. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
 let wasmPathsSet = false;
 
 function configureWasm(options: BackendOptions): void {
@@ -90,5 +98,7 @@ export async function initBackend(
     }
     skipped.push(`${name}: ${failure}`);
   }
-  throw new Error(`no usable TF.js backend for "${choice}": ${skipped.join('; ')}`);
+  throw new BackendUnavailableError(
+    `no usable TF.js backend for "${choice}": ${skipped.join('; ')}`,
+  );
 }

@@ -5,7 +5,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isDataError } from '../data/errors';
-import { initBackend } from '../engine/setBackend';
+import { BackendUnavailableError, initBackend } from '../engine/setBackend';
 import { DivergedError } from '../engine/train';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
 import { runTraining, type RunControl } from './run';
@@ -23,9 +23,7 @@ let control: RunControl | null = null;
 
 function errorCode(error: unknown): ErrorCode {
   if (error instanceof DivergedError) return 'diverged';
-  if (error instanceof Error && error.message.startsWith('no usable TF.js backend')) {
-    return 'backend-unavailable';
-  }
+  if (error instanceof BackendUnavailableError) return 'backend-unavailable';
   if (isDataError(error)) return 'no-data';
   return 'internal';
 }
