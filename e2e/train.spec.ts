@@ -30,6 +30,10 @@ test('resnet8 trains for an epoch on WASM with live charts, and the run is in th
   expect(accuracy).toBeGreaterThanOrEqual(0);
   expect(accuracy).toBeLessThanOrEqual(100);
   await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '1');
+  // Results of the epoch: per-class accuracy, confusion matrix, test images with predictions.
+  await expect(page.getByTestId('per-class').locator('li')).toHaveCount(10);
+  await expect(page.getByTestId('confusion-matrix')).toBeVisible();
+  await expect(page.getByTestId('sample-grid').locator('canvas')).toHaveCount(32);
   await page.screenshot({ path: 'test-results/trained.png', fullPage: true });
 
   await page.reload();

@@ -146,6 +146,10 @@ describe('evaluate', () => {
     const right = result.confusion.reduce((sum, row, c) => sum + row[c], 0);
     expect(result.accuracy).toBeCloseTo((100 * right) / 10, 10);
     expect(result.perClass).toHaveLength(10);
+    expect(result.predicted).toHaveLength(10);
+    const labels = batches.flatMap((b) => [...b.labels]);
+    const agree = labels.filter((label, i) => result.predicted[i] === label).length;
+    expect(agree).toBe(right);
     expect(Number.isFinite(result.loss)).toBe(true);
     trainer.dispose();
   });

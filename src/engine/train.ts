@@ -36,6 +36,8 @@ export interface Evaluation {
   perClass: number[];
   /** confusion[true][predicted] counts. */
   confusion: number[][];
+  /** The predicted class of every example, in the order evaluated. */
+  predicted: Uint8Array;
   examples: number;
 }
 
@@ -143,6 +145,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     let lossSum = 0;
     let examples = 0;
+    const predictedChunks: Uint8Array[] = [];
     for (const batch of batches) {
       const labels = batch.labels.subarray(0, batch.size);
       const [loss, predicted] = tf.tidy(() => {
@@ -155,6 +158,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const guesses = await predicted.data();
       tf.dispose([loss, predicted]);
       labels.forEach((label, i) => confusion[label][guesses[i]]++);
+      predictedChunks.push(Uint8Array.from(guesses));
       examples += batch.size;
     }
     const right = confusion.reduce((sum, row, c) => sum + row[c], 0);
@@ -167,6 +171,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       accuracy: examples ? (100 * right) / examples : NaN,
       perClass,
       confusion,
+      predicted: concat(predictedChunks),
       examples,
     };
   }
@@ -192,4 +197,14 @@ export function createTrainer(options: TrainerOptions): Trainer {
       model.dispose();
     },
   };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

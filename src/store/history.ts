@@ -2,7 +2,7 @@
 // old run can be reopened and an interrupted one resumed after a reload.
 import { createStore, del, entries, set } from 'idb-keyval';
 import type { ArchSpec, Recipe } from '../spec';
-import type { EpochMetrics, RunConfig } from '../worker/protocol';
+import type { EpochMetrics, EpochResults, RunConfig } from '../worker/protocol';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
 
@@ -22,6 +22,8 @@ export interface RunRecord {
   adapter: string | null;
   epochs: EpochMetrics[];
   losses: LossPoint[];
+  /** The latest epoch's confusion matrix and sample predictions. */
+  results: EpochResults | null;
   error: string | null;
 }
 

@@ -74,7 +74,7 @@ export const useRun = create<RunState>((set, get) => {
         return;
       }
       case 'epoch-end':
-        update({ epochs: [...(current?.epochs ?? []), event.metrics] });
+        update({ epochs: [...(current?.epochs ?? []), event.metrics], results: event.results });
         return;
       case 'checkpoint-saved':
         return;
@@ -124,6 +124,7 @@ export const useRun = create<RunState>((set, get) => {
           adapter: null,
           epochs: [],
           losses: [],
+          results: null,
           error: null,
         },
         false,

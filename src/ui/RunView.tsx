@@ -1,4 +1,5 @@
 import { useRun } from '../store/run';
+import { ResultsView } from './ResultsView';
 import { AccuracyChart, LearningRateChart, LossChart } from './RunCharts';
 
 const duration = (s: number) =>
@@ -69,6 +70,7 @@ export function RunView() {
         <AccuracyChart epochs={epochs} />
         <LearningRateChart losses={current.losses} />
       </div>
+      <ResultsView run={current} />
     </div>
   );
 }

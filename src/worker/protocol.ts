@@ -45,6 +45,15 @@ export interface EpochMetrics {
  * no-data: the dataset is not cached; busy: a run is already training; diverged: the loss
  * became non-finite (the last checkpoint is kept); internal: anything else (a bug).
  */
+/** What the page shows after an epoch: the confusion matrix and a grid of test images. */
+export interface EpochResults {
+  epoch: number;
+  /** confusion[true][predicted] over the whole test split. */
+  confusion: number[][];
+  /** The first test images (CHW uint8, 3072 bytes each) with their true and predicted labels. */
+  samples: { pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array };
+}
+
 export type ErrorCode = 'backend-unavailable' | 'no-data' | 'busy' | 'diverged' | 'internal';
 
 export type WorkerEvent =
@@ -63,7 +72,7 @@ export type WorkerEvent =
       /** Every step since the previous progress event (global step from 1), for the curves. */
       steps: { step: number; loss: number; lr: number }[];
     }
-  | { type: 'epoch-end'; runId: string; metrics: EpochMetrics }
+  | { type: 'epoch-end'; runId: string; metrics: EpochMetrics; results: EpochResults }
   | { type: 'checkpoint-saved'; runId: string; epoch: number }
   | { type: 'resumed-from'; runId: string; epoch: number; history: EpochMetrics[] }
   | { type: 'paused'; runId: string }

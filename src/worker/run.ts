@@ -26,6 +26,8 @@ export interface RunControl {
 /** Progress events at most this often: enough for smooth charts, never a flood. */
 const PROGRESS_INTERVAL_MS = 250;
 const EVAL_BATCH = 256;
+/** Test images shown with their predictions after each epoch. */
+const SAMPLE_IMAGES = 32;
 
 const limit = (split: DataSplit, n: number) =>
   n > 0 ? sliceSplit(split, 0, Math.min(n, split.count)) : split;
@@ -139,7 +141,14 @@ export async function runTraining(
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(metrics);
-      post({ type: 'epoch-end', runId, metrics });
+      const shown = Math.min(SAMPLE_IMAGES, splits.test.count);
+      const samples = {
+        pixels: splits.test.pixels.slice(0, shown * 3072),
+        labels: splits.test.labels.slice(0, shown),
+        predicted: test.predicted.slice(0, shown),
+      };
+      const results = { epoch: epoch + 1, confusion: test.confusion, samples };
+      post({ type: 'epoch-end', runId, metrics, results });
       await saveCheckpoint({
         runId,
         epoch: epoch + 1,
