@@ -5,7 +5,7 @@
 // Exit status 2 for bad options, 1 when the benchmark itself fails.
 
 import { fileURLToPath } from 'node:url';
-import { benchNetwork, cardinalitySweep, type BenchOptions } from '../src/engine/bench';
+import { runBenchmark } from '../src/engine/bench';
 import { initBackend, type BackendChoice } from '../src/engine/setBackend';
 import { PRESETS, presetNames } from '../src/spec/index';
 
@@ -78,16 +78,13 @@ function parseArgs(argv: string[]) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const init = await initBackend(o.backend, { wasmPaths: WASM_DIR });
-  const opts: BenchOptions = { batch: o.batch, steps: o.steps, warmup: o.warmup };
-  const head = { ...init, runtime: `node ${process.version}`, ...opts };
-  let result: object;
-  if (o.sweep) {
-    result = { ...head, sweep: 'cardinality', ...(await cardinalitySweep(o.cardinalities, opts)) };
-  } else {
-    const spec = PRESETS[o.preset].spec;
-    result = { ...head, preset: o.preset, ...(await benchNetwork(spec, opts)) };
-  }
-  console.log(JSON.stringify(result, null, 2));
+  const result = await runBenchmark({
+    batch: o.batch,
+    steps: o.steps,
+    warmup: o.warmup,
+    ...(o.sweep ? { sweep: o.cardinalities } : { preset: o.preset }),
+  });
+  console.log(JSON.stringify({ ...init, runtime: `node ${process.version}`, ...result }, null, 2));
 }
 
 main().catch((error: unknown) => {

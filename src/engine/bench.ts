@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, trainingMemoryBytes } from '../spec/analyze';
 import { solveWidth } from '../spec/complexity';
+import { PRESETS } from '../spec/presets';
 import { presetRecipe } from '../spec/recipes';
 import type { ArchSpec } from '../spec/types';
 import { CIFAR10_STATS } from './augment';
@@ -209,4 +210,22 @@ export async function cardinalitySweep(
     rows.push({ cardinality, d, width, ...bench, relativeTime });
   }
   return { template, groupedConv: defaultGroupedConvStrategy(), rows };
+}
+
+/** One benchmark as the CLI asks for it: a preset against its baseline, or the sweep. */
+export interface BenchRequest extends BenchOptions {
+  preset?: string;
+  /** Cardinalities of the sweep (instead of a preset). */
+  sweep?: number[];
+}
+
+/** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
+export async function runBenchmark(request: BenchRequest): Promise<object> {
+  const opts: BenchOptions = { batch: request.batch, steps: request.steps, warmup: request.warmup };
+  if (request.sweep) {
+    return { ...opts, sweep: 'cardinality', ...(await cardinalitySweep(request.sweep, opts)) };
+  }
+  const preset = request.preset ?? '';
+  if (!Object.hasOwn(PRESETS, preset)) throw new Error(`unknown preset "${preset}"`);
+  return { ...opts, preset, ...(await benchNetwork(PRESETS[preset].spec, opts)) };
 }

@@ -3,6 +3,7 @@
 // worker imports nothing from store/ or ui/; the page talks to it only through client.ts.
 import type { DatasetId } from '../data/cifar';
 import type { BackendName } from '../engine/backends';
+import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
 import type { ArchSpec, Recipe } from '../spec/types';
 
@@ -27,7 +28,9 @@ export type WorkerRequest =
     }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Times training steps (npm run bench in the browser); answered by 'bench-result'. */
+  | { type: 'bench'; runId: string; backend: BackendChoice; bench: BenchRequest };
 
 export interface EpochMetrics {
   epoch: number;
@@ -77,4 +80,5 @@ export type WorkerEvent =
   | { type: 'resumed-from'; runId: string; epoch: number; history: EpochMetrics[] }
   | { type: 'paused'; runId: string }
   | { type: 'done'; runId: string; stopped: boolean }
+  | { type: 'bench-result'; runId: string; result: object }
   | { type: 'error'; runId: string | null; code: ErrorCode; message: string };

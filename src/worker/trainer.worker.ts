@@ -5,6 +5,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isDataError } from '../data/errors';
+import { runBenchmark } from '../engine/bench';
 import { BackendUnavailableError, initBackend } from '../engine/setBackend';
 import { DivergedError } from '../engine/train';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
@@ -52,6 +53,21 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         post({ type: 'error', runId: config.runId, code: errorCode(error), message });
       } finally {
         control = null;
+      }
+      return;
+    }
+    case 'bench': {
+      if (control) {
+        post({ type: 'error', runId: request.runId, code: 'busy', message: 'a run is training' });
+        return;
+      }
+      try {
+        const init = await initBackend(request.backend, { wasmPaths });
+        const result = await runBenchmark(request.bench);
+        post({ type: 'bench-result', runId: request.runId, result: { ...init, ...result } });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        post({ type: 'error', runId: request.runId, code: errorCode(error), message });
       }
       return;
     }
