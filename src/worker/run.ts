@@ -52,6 +52,18 @@ async function loadSplits(config: RunConfig) {
   };
 }
 
+/** Resolves after the event loop has run one task (a message from the page, say). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 async function evaluate(trainer: Trainer, split: DataSplit) {
   const source = createBatchSource(split, { batchSize: EVAL_BATCH, seed: 0, shuffle: false });
   return trainer.evaluate(source.epoch(0));
@@ -93,6 +105,9 @@ export async function runTraining(
       let correct = 0;
       let seen = 0;
       for (const batch of source.epoch(epoch)) {
+        // WASM and CPU steps resolve in microtasks only: without a task turn here, 'pause' and
+        // 'stop' would not be read before the epoch's end (its IndexedDB checkpoint).
+        await nextTask();
         while (control.paused && !control.stopped) {
           post({ type: 'paused', runId });
           await new Promise<void>((wake) => (control.wake = wake));
