@@ -1,0 +1,562 @@
+// train.py: continues a Cardinal run in PyTorch with the run's recipe, on one GPU (or the CPU)
+// or under torchrun (DistributedDataParallel, each rank a shard of every epoch). It imports
+// Net from the generated model.py beside it, reads weights.safetensors (with the safetensors
+// package when installed, else a small built-in reader), reads the official CIFAR binary
+// archives (the same files Cardinal imports; downloaded with --download), and follows the
+// engine's conventions: validation = the last N% of the train records, RandomCrop(32, 4) →
+// flip → ColorJitter (brightness, contrast, saturation, hue in that fixed order, as
+// engine/augment.ts) → Normalize → RandomErasing(value 0), PyTorch's own optimizers and
+// schedulers (MultiStepLR/CosineAnnealingLR per epoch, OneCycleLR per step), CrossEntropyLoss
+// with label smoothing, clip_grad_norm_. Every epoch it writes weights.safetensors (with
+// Cardinal's metadata, so Cardinal can import it back), metrics.csv and checkpoint.pt.
+
+import type { DatasetId } from '../../data/cifar';
+import type { ArchSpec, Recipe } from '../../spec/types';
+import type { NormStats } from '../augment';
+
+export interface TrainScriptOptions {
+  spec: ArchSpec;
+  recipe: Recipe;
+  dataset: DatasetId;
+  stats: NormStats;
+  /** Epochs Cardinal completed: training continues from here (schedule included). */
+  epoch: number;
+  cardinalVersion: string;
+}
+
+/** JSON inside a Python raw triple-quoted string: JSON of our data never holds ''' or \. */
+function pyJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text.includes("'''") || text.includes('\\')) throw new Error('cannot embed this JSON');
+  return `r'''${text}'''`;
+}
+
+const tuple = (v: readonly number[]) => `(${v.join(', ')})`;
+
+export function trainScriptSource(o: TrainScriptOptions): string {
+  return `#!/usr/bin/env python3
+"""Continue training a network exported from Cardinal ${o.cardinalVersion}, with its recipe.
+
+    python train.py --data ./data --download          # one GPU, or the CPU
+    torchrun --nproc_per_node=4 train.py --data ./data  # DistributedDataParallel
+    python train.py --data ./data --eval-only         # test accuracy of the weights as they are
+
+Starts from weights.safetensors beside this file (--weights, or --from-scratch) at epoch
+START_EPOCH of RECIPE (the learning-rate schedule is wound forward to it) and trains to the
+recipe's last epoch (--epochs to change). The optimizer's state (momentum, Adam moments) is not
+in the export, so it starts afresh. Under torchrun the recipe's batch size is the global
+batch (each rank takes batch / world size) and batch norm is synchronised across ranks
+(--no-sync-bn to turn that off), so the statistics are over the same number of images as in
+Cardinal. Every epoch writes OUT/weights.safetensors (Cardinal can import it),
+OUT/metrics.csv and OUT/checkpoint.pt (--resume OUT/checkpoint.pt continues from it).
+
+Data: the official CIFAR "binary version" archives, read without extracting them: put
+${o.dataset === 'cifar100' ? 'cifar-100-binary.tar.gz' : 'cifar-10-binary.tar.gz'} in --data, or pass --download. Validation (when the recipe holds
+some out) is the last part of the train records, never shuffled in, as in Cardinal.
+Augmentation and data order use torch's random numbers, not Cardinal's: the same
+distributions, not the same draws.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import struct
+import sys
+import tarfile
+import time
+import urllib.request
+import warnings
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Net  # noqa: E402  (generated beside this file)
+
+CARDINAL_VERSION = '${o.cardinalVersion}'
+DATASET = '${o.dataset}'
+MEAN = ${tuple(o.stats.mean)}
+STD = ${tuple(o.stats.std)}
+START_EPOCH = ${o.epoch}
+RECIPE = json.loads(${pyJson(o.recipe)})
+SPEC_JSON = ${pyJson(o.spec)}
+
+ARCHIVES = {
+    # url, md5, label bytes per record, train files, test file
+    'cifar10': (
+        'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+        'c32a1d4ab5d03f1284b67883e8d87530',
+        1,
+        ['data_batch_%d.bin' % i for i in range(1, 6)],
+        'test_batch.bin',
+    ),
+    'cifar100': (
+        'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz',
+        '03b5dce01913d631647c71ecec9e9cb8',
+        2,
+        ['train.bin'],
+        'test.bin',
+    ),
+}
+
+
+# ---- safetensors: the package when installed, else this reader/writer --------------------
+
+_DTYPES = {
+    'F64': torch.float64, 'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16,
+    'I64': torch.int64, 'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8,
+    'U8': torch.uint8, 'BOOL': torch.bool,
+}
+
+
+def read_safetensors(path):
+    """(tensors, metadata) of a safetensors file."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError('%s: not a safetensors file' % path)
+    (n,) = struct.unpack('<Q', data[:8])
+    if n > 100_000_000 or 8 + n > len(data):
+        raise ValueError('%s: header length %d is not plausible' % (path, n))
+    header = json.loads(data[8:8 + n].decode('utf-8'))
+    metadata = header.pop('__metadata__', None) or {}
+    try:
+        from safetensors.torch import load_file
+        return load_file(path), metadata
+    except ImportError:
+        pass
+    if sys.byteorder != 'little':
+        raise RuntimeError('the built-in safetensors reader needs a little-endian machine')
+    body = bytearray(data[8 + n:])
+    tensors = {}
+    for name, info in header.items():
+        dtype = _DTYPES[info['dtype']]
+        start, end = info['data_offsets']
+        shape = info['shape']
+        count = math.prod(shape)
+        if end > len(body) or end - start != count * torch.empty((), dtype=dtype).element_size():
+            raise ValueError('%s: %s has inconsistent data_offsets' % (path, name))
+        if count == 0:
+            tensors[name] = torch.empty(shape, dtype=dtype)
+        else:
+            flat = torch.frombuffer(body, dtype=dtype, count=count, offset=start)
+            tensors[name] = flat.reshape(shape).clone()
+    return tensors, metadata
+
+
+def write_safetensors(tensors, path, metadata):
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    tmp = path + '.tmp'
+    try:
+        from safetensors.torch import save_file
+        save_file(tensors, tmp, metadata=metadata)
+    except ImportError:
+        names = {v: k for k, v in _DTYPES.items()}
+        # 8-byte values first, so every tensor starts at a multiple of its element size
+        items = sorted(tensors.items(), key=lambda kv: -kv[1].element_size())
+        header, blobs, offset = {'__metadata__': metadata}, [], 0
+        for name, t in items:
+            blob = t.numpy().tobytes() if t.numel() else b''
+            header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape),
+                            'data_offsets': [offset, offset + len(blob)]}
+            blobs.append(blob)
+            offset += len(blob)
+        text = json.dumps(header, separators=(',', ':')).encode('utf-8')
+        text += b' ' * (-(8 + len(text)) % 8)
+        with open(tmp, 'wb') as f:
+            f.write(struct.pack('<Q', len(text)))
+            f.write(text)
+            for blob in blobs:
+                f.write(blob)
+    os.replace(tmp, path)
+
+
+# ---- data ---------------------------------------------------------------------------------
+
+def find_archive(root, download, is_main):
+    url, md5, _, _, _ = ARCHIVES[DATASET]
+    path = os.path.join(root, url.rsplit('/', 1)[1])
+    if os.path.exists(path):
+        return path
+    if not download:
+        sys.exit('%s is missing: put the archive there or pass --download' % path)
+    if is_main:
+        os.makedirs(root, exist_ok=True)
+        print('downloading %s' % url, flush=True)
+        urllib.request.urlretrieve(url, path + '.part')
+        digest = hashlib.md5(open(path + '.part', 'rb').read()).hexdigest()
+        if digest != md5:
+            sys.exit('%s: md5 %s, expected %s' % (url, digest, md5))
+        os.replace(path + '.part', path)
+    if dist.is_initialized():
+        dist.barrier()
+    return path
+
+
+def load_cifar(path):
+    """{'train': (images uint8 [N, 3, 32, 32], labels int64 [N]), 'test': (...)}."""
+    _, _, label_bytes, train_files, test_file = ARCHIVES[DATASET]
+    blobs = {}
+    with tarfile.open(path, 'r:*') as tar:
+        for member in tar:
+            base = os.path.basename(member.name)
+            if member.isfile() and not base.startswith('._') and base.endswith('.bin'):
+                blobs[base] = tar.extractfile(member).read()
+    record = label_bytes + 3072
+
+    def parse(names):
+        missing = [n for n in names if n not in blobs]
+        if missing:
+            sys.exit('%s lacks %s' % (path, ', '.join(missing)))
+        data = b''.join(blobs[n] for n in names)
+        if len(data) % record:
+            sys.exit('%s: the records are not whole' % path)
+        rows = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(-1, record)
+        # CIFAR-100 records start with the coarse label, then the fine one (the one we train on)
+        labels = rows[:, label_bytes - 1].long()
+        return rows[:, label_bytes:].reshape(-1, 3, 32, 32).clone(), labels.clone()
+
+    return {'train': parse(train_files), 'test': parse([test_file])}
+
+
+def split_validation(images, labels, fraction):
+    held = int(math.floor(len(labels) * fraction + 0.5))  # JavaScript's Math.round
+    cut = len(labels) - held
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
+# ---- augmentation (batched, on the device) --------------------------------------------------
+
+def _grayscale(x):
+    return (0.2989 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).unsqueeze(1)
+
+
+def _blend(img, other, ratio):
+    return (ratio * img + (1.0 - ratio) * other).clamp(0, 1)
+
+
+def _rgb_to_hsv(img):
+    # torchvision.transforms.functional_tensor._rgb2hsv
+    r, g, b = img.unbind(dim=-3)
+    maxc = torch.max(img, dim=-3).values
+    minc = torch.min(img, dim=-3).values
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = torch.ones_like(maxc)
+    s = cr / torch.where(eqc, ones, maxc)
+    cr_divisor = torch.where(eqc, ones, cr)
+    rc = (maxc - r) / cr_divisor
+    gc = (maxc - g) / cr_divisor
+    bc = (maxc - b) / cr_divisor
+    hr = (maxc == r) * (bc - gc)
+    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
+    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    h = torch.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0)
+    return torch.stack((h, s, maxc), dim=-3)
+
+
+def _hsv_to_rgb(img):
+    # torchvision.transforms.functional_tensor._hsv2rgb
+    h, s, v = img.unbind(dim=-3)
+    i = torch.floor(h * 6.0)
+    f = (h * 6.0) - i
+    i = i.to(dtype=torch.int32)
+    p = torch.clamp((v * (1.0 - s)), 0.0, 1.0)
+    q = torch.clamp((v * (1.0 - s * f)), 0.0, 1.0)
+    t = torch.clamp((v * (1.0 - s * (1.0 - f))), 0.0, 1.0)
+    i = i % 6
+    mask = i.unsqueeze(dim=-3) == torch.arange(6, device=i.device).view(-1, 1, 1)
+    a1 = torch.stack((v, q, p, p, t, v), dim=-3)
+    a2 = torch.stack((t, v, v, q, p, p), dim=-3)
+    a3 = torch.stack((p, p, t, v, v, q), dim=-3)
+    a4 = torch.stack((a1, a2, a3), dim=-4)
+    return torch.einsum('...ijk, ...xijk -> ...xjk', mask.to(dtype=img.dtype), a4)
+
+
+def augment(pixels, aug, gen, mean, std):
+    """uint8 [N, 3, 32, 32] on the device → normalised float32, with the recipe's transforms."""
+    n, _, size, _ = pixels.shape
+    device = pixels.device
+    x = pixels.float().div_(255)
+
+    def uniform(lo, hi):
+        return (lo + (hi - lo) * torch.rand(n, generator=gen)).to(device).view(n, 1, 1, 1)
+
+    if aug['crop'] or aug['flip']:
+        pad = 4
+        top = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
+        left = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
+        flip = torch.rand(n, generator=gen) < 0.5 if aug['flip'] else torch.zeros(n, dtype=torch.bool)
+        span = torch.arange(size)
+        rows = (top[:, None] + span).to(device)
+        cols = torch.where(flip[:, None], left[:, None] + size - 1 - span, left[:, None] + span).to(device)
+        padded = F.pad(x, (pad, pad, pad, pad))
+        x = padded[torch.arange(n, device=device)[:, None, None, None],
+                   torch.arange(3, device=device)[None, :, None, None],
+                   rows[:, None, :, None], cols[:, None, None, :]]
+    jitter = aug.get('colorJitter')
+    if jitter:
+        # Cardinal's fixed order (engine/augment.ts); torchvision picks a random order per image
+        def factor(f):
+            return uniform(max(0.0, 1 - f), 1 + f) if f > 0 else None
+        b, c, s = factor(jitter['brightness']), factor(jitter['contrast']), factor(jitter['saturation'])
+        if b is not None:
+            x = (x * b).clamp(0, 1)
+        if c is not None:
+            x = _blend(x, _grayscale(x).mean(dim=(1, 2, 3), keepdim=True), c)
+        if s is not None:
+            x = _blend(x, _grayscale(x), s)
+        if jitter['hue'] > 0:
+            shift = uniform(-jitter['hue'], jitter['hue']).view(n, 1, 1)
+            hsv = _rgb_to_hsv(x)
+            hue = torch.remainder(hsv[:, 0] + shift, 1.0)
+            x = _hsv_to_rgb(torch.stack((hue, hsv[:, 1], hsv[:, 2]), dim=1))
+    x = (x - mean) / std
+    p = aug.get('randomErasing', 0)
+    if p > 0:
+        mask = torch.ones(n, 1, size, size)
+        area = size * size
+        log_ratio = (math.log(0.3), math.log(3.3))
+        for k in range(n):
+            if torch.rand(1, generator=gen).item() >= p:
+                continue
+            for _ in range(10):  # torchvision RandomErasing.get_params, value 0
+                erase_area = area * torch.empty(1).uniform_(0.02, 0.33, generator=gen).item()
+                aspect = math.exp(torch.empty(1).uniform_(*log_ratio, generator=gen).item())
+                h = int(round(math.sqrt(erase_area * aspect)))
+                w = int(round(math.sqrt(erase_area / aspect)))
+                if not (h < size and w < size):
+                    continue
+                i = torch.randint(0, size - h + 1, (1,), generator=gen).item()
+                j = torch.randint(0, size - w + 1, (1,), generator=gen).item()
+                mask[k, :, i:i + h, j:j + w] = 0
+                break
+        x = x * mask.to(device)
+    return x
+
+
+# ---- training -------------------------------------------------------------------------------
+
+def make_optimizer(params, spec):
+    if spec['kind'] == 'sgd':
+        return torch.optim.SGD(params, lr=spec['lr'], momentum=spec['momentum'],
+                               nesterov=spec['nesterov'], weight_decay=spec['weightDecay'])
+    return torch.optim.AdamW(params, lr=spec['lr'], betas=(spec['beta1'], spec['beta2']),
+                             eps=spec['eps'], weight_decay=spec['weightDecay'])
+
+
+def make_scheduler(optimizer, spec, epochs, steps_per_epoch):
+    """(scheduler or None, True when it steps per batch)."""
+    kind = spec['kind']
+    if kind == 'multistep':
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, spec['milestones'], spec['gamma']), False
+    if kind == 'cosine':
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, spec['tMax'], spec['etaMin']), False
+    if kind == 'onecycle':
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=spec['maxLr'], total_steps=epochs * steps_per_epoch,
+            pct_start=spec['pctStart'], div_factor=spec['divFactor'],
+            final_div_factor=spec['finalDivFactor'], anneal_strategy=spec['anneal']), True
+    return None, False
+
+
+def batches(count, batch, epoch, seed, rank, world):
+    """This rank's index batches for an epoch: one seeded permutation shared by every rank,
+    padded to a multiple of the world size (as DistributedSampler), rank-th of every world."""
+    gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    order = torch.randperm(count, generator=gen)
+    if world > 1:
+        extra = -count % world
+        order = torch.cat([order, order[:extra]])[rank::world]
+    return list(torch.split(order, batch))
+
+
+@torch.no_grad()
+def evaluate(net, images, labels, mean, std, device, rank, world):
+    """(loss, accuracy %) over the whole split, each rank a share, summed across ranks."""
+    net.eval()
+    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    for idx in torch.arange(rank, len(labels), world).split(1000):
+        x = (images[idx].float().div_(255) - mean) / std
+        y = labels[idx]
+        logits = net(x).float()
+        totals[0] += F.cross_entropy(logits, y, reduction='sum').double()
+        totals[1] += (logits.argmax(1) == y).sum()
+        totals[2] += len(idx)
+    if world > 1:
+        dist.all_reduce(totals)
+    loss, correct, n = totals.tolist()
+    return loss / max(n, 1), 100.0 * correct / max(n, 1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data', default='./data', help='folder with the CIFAR binary archive')
+    parser.add_argument('--download', action='store_true', help='fetch the archive if missing')
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser.add_argument('--weights', default=os.path.join(here, 'weights.safetensors'))
+    parser.add_argument('--from-scratch', action='store_true', help="PyTorch's own init, epoch 0")
+    parser.add_argument('--resume', help='a checkpoint.pt written by this script')
+    parser.add_argument('--epochs', type=int, default=RECIPE['epochs'], help='last epoch (schedule length)')
+    parser.add_argument('--out', default='./out')
+    parser.add_argument('--device', default=None, help='cuda, cuda:1, cpu (default: cuda if present)')
+    parser.add_argument('--amp', action='store_true', help='bfloat16 autocast on CUDA')
+    parser.add_argument('--no-sync-bn', action='store_true')
+    parser.add_argument('--eval-only', action='store_true')
+    parser.add_argument('--limit-train', type=int, default=0, help='first N train records only')
+    parser.add_argument('--limit-test', type=int, default=0, help='first N test records only')
+    args = parser.parse_args()
+
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    distributed = world > 1
+    if distributed:
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        rank = dist.get_rank()
+        local_rank = int(os.environ.get('LOCAL_RANK', '0'))
+        if torch.cuda.is_available():
+            torch.cuda.set_device(local_rank)
+            device = torch.device('cuda', local_rank)
+        else:
+            device = torch.device('cpu')
+    else:
+        rank = 0
+        device = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    is_main = rank == 0
+
+    def log(*parts):
+        if is_main:
+            print(*parts, flush=True)
+
+    seed = RECIPE['seed']
+    torch.manual_seed(seed + rank)
+    model = Net()
+    metadata = {}
+    start = START_EPOCH
+    if args.from_scratch:
+        start = 0
+    elif not args.resume:
+        state, metadata = read_safetensors(args.weights)
+        model.load_state_dict(state, strict=True)
+        log('loaded %s (epoch %d)' % (args.weights, start))
+    model.to(device)
+
+    data = load_cifar(find_archive(args.data, args.download, is_main))
+    train, val = split_validation(*data['train'], RECIPE['validationSplit'])
+    test = data['test']
+    if args.limit_train:
+        train = (train[0][:args.limit_train], train[1][:args.limit_train])
+    if args.limit_test:
+        test = (test[0][:args.limit_test], test[1][:args.limit_test])
+    train, val, test = [(x.to(device), y.to(device)) for x, y in (train, val, test)]
+    mean = torch.tensor(MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=device).view(1, 3, 1, 1)
+
+    if args.eval_only:
+        loss, acc = evaluate(model, *test, mean, std, device, rank, world)
+        log('test loss %.4f, accuracy %.2f%% (%d images)' % (loss, acc, len(test[1])))
+        return
+
+    net = model
+    if distributed:
+        if device.type == 'cuda' and not args.no_sync_bn:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+            net = model
+        model = nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == 'cuda' else None)
+
+    batch = RECIPE['batchSize']
+    if batch % world:
+        log('warning: batch %d is not divisible by %d ranks; each takes %d' % (batch, world, batch // world))
+    rank_batch = max(1, batch // world)
+    steps_per_epoch = math.ceil(math.ceil(len(train[1]) / world) / rank_batch)
+    optimizer = make_optimizer(model.parameters(), RECIPE['optimizer'])
+    scheduler, per_step = make_scheduler(optimizer, RECIPE['schedule'], args.epochs, steps_per_epoch)
+    if args.resume:
+        saved = torch.load(args.resume, map_location='cpu')
+        net.load_state_dict(saved['model'])
+        optimizer.load_state_dict(saved['optimizer'])
+        if scheduler is not None:
+            scheduler.load_state_dict(saved['scheduler'])
+        metadata, start = saved['metadata'], saved['epoch']
+        log('resumed from %s (epoch %d)' % (args.resume, start))
+    if start >= args.epochs:
+        log('nothing to do: epoch %d of %d is done; pass --epochs to train longer' % (start, args.epochs))
+        return
+    if scheduler is not None and start > 0 and not args.resume:
+        # wind the schedule forward to where Cardinal stopped
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            for _ in range(start * steps_per_epoch if per_step else start):
+                scheduler.step()
+
+    criterion = nn.CrossEntropyLoss(label_smoothing=RECIPE['labelSmoothing'])
+    gen = torch.Generator().manual_seed(seed * 7919 + rank)
+    os.makedirs(args.out, exist_ok=True)
+    csv_path = os.path.join(args.out, 'metrics.csv')
+    if is_main and not os.path.exists(csv_path):
+        with open(csv_path, 'w') as f:
+            f.write('epoch,train_loss,train_acc,test_loss,test_acc,val_loss,val_acc,seconds,lr\\n')
+    log('training %s on %s, epochs %d-%d, %d steps per epoch, %d rank(s), device %s'
+        % (DATASET, len(train[1]), start + 1, args.epochs, steps_per_epoch, world, device))
+
+    for epoch in range(start, args.epochs):
+        model.train()
+        began = time.time()
+        lr = optimizer.param_groups[0]['lr']
+        sums = torch.zeros(3, dtype=torch.float64, device=device)
+        for idx in batches(len(train[1]), rank_batch, epoch, seed, rank, world):
+            idx = idx.to(device)
+            x = augment(train[0][idx], RECIPE['augment'], gen, mean, std)
+            y = train[1][idx]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.amp and device.type == 'cuda'):
+                logits = model(x)
+            loss = criterion(logits.float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if RECIPE['gradClip'] > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), RECIPE['gradClip'])
+            optimizer.step()
+            if scheduler is not None and per_step:
+                scheduler.step()
+            sums[0] += loss.detach().double() * len(idx)
+            sums[1] += (logits.detach().argmax(1) == y).sum()
+            sums[2] += len(idx)
+        if scheduler is not None and not per_step:
+            scheduler.step()
+        if distributed:
+            dist.all_reduce(sums)
+        train_loss, train_acc = (sums[0] / sums[2]).item(), (100 * sums[1] / sums[2]).item()
+        test_loss, test_acc = evaluate(net, *test, mean, std, device, rank, world)
+        val_loss, val_acc = evaluate(net, *val, mean, std, device, rank, world) if len(val[1]) else ('', '')
+        seconds = time.time() - began
+        log('epoch %d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1f s'
+            % (epoch + 1, train_loss, train_acc, test_loss, test_acc, seconds))
+        if is_main:
+            with open(csv_path, 'a') as f:
+                f.write(','.join(str(v) for v in (epoch + 1, train_loss, train_acc, test_loss, test_acc,
+                                                  val_loss, val_acc, round(seconds, 3), lr)) + '\\n')
+            meta = dict(metadata)
+            meta.update({
+                'format': 'pt', 'spec': SPEC_JSON, 'recipe': json.dumps(RECIPE), 'dataset': DATASET,
+                'mean': json.dumps(list(MEAN)), 'std': json.dumps(list(STD)), 'epoch': str(epoch + 1),
+                'metrics': json.dumps({'accuracy': test_acc, 'split': 'test'}),
+                'trained_with': 'train.py (PyTorch %s)' % torch.__version__,
+            })
+            meta.setdefault('cardinal_version', CARDINAL_VERSION)
+            meta.setdefault('input_size', '32')
+            write_safetensors(net.state_dict(), os.path.join(args.out, 'weights.safetensors'), meta)
+            torch.save({'model': net.state_dict(), 'optimizer': optimizer.state_dict(),
+                        'scheduler': scheduler.state_dict() if scheduler is not None else None,
+                        'metadata': meta, 'epoch': epoch + 1}, os.path.join(args.out, 'checkpoint.pt'))
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()
+`;
+}
