@@ -5,9 +5,11 @@ import { create } from 'zustand';
 import {
   decodeState,
   encodeState,
+  LIMITS,
   PRESETS,
   presetRecipe,
   presetSpec,
+  solveWidth,
   validate,
   type ArchSpec,
   type Recipe,
@@ -24,8 +26,29 @@ interface LabState {
   specIssues: SpecIssue[];
   /** Why the link the page was opened with could not be used (empty when it could). */
   linkIssues: SpecIssue[];
+  /** The stage the builder's inspector edits: always an index into spec.stages. */
+  selectedStage: number;
+  /**
+   * "Keep complexity fixed": the cardinality slider re-solves the stage's bottleneck width with
+   * solveWidth() against complexityReference instead of keeping the width.
+   */
+  keepComplexity: boolean;
+  /**
+   * The spec the fixed-complexity solver matches, or null while keepComplexity is off. It is
+   * the spec as it stood when the switch was turned on, and it follows every later edit except
+   * the cardinality slider's own (a preset, the blocks, a width…): so sliding C back and forth
+   * never drifts, always returns to the same widths, and an edit made on purpose becomes the
+   * new reference. We do not use the C = 1 version of the stage as the reference: for a
+   * ResNeXt preset (e.g. 8×64d) its dense 512-wide template is a much bigger network, so the
+   * first move of the slider would jump far away from the network on screen.
+   */
+  complexityReference: ArchSpec | null;
   choosePreset(name: string): void;
   setSpec(spec: ArchSpec): void;
+  selectStage(index: number): void;
+  setKeepComplexity(on: boolean): void;
+  /** The cardinality slider: C for one stage, with the width re-solved when keepComplexity. */
+  setCardinality(stageIndex: number, cardinality: number): void;
   setRecipe(recipe: Recipe): void;
   dismissLinkIssues(): void;
 }
@@ -41,15 +64,61 @@ function fromLocation(): Pick<LabState, 'spec' | 'recipe' | 'linkIssues'> {
 
 const initial = fromLocation();
 
-export const useLab = create<LabState>((set) => ({
+/** The state after an edit: issues re-validated, the selection kept inside the stages. */
+function edited(state: LabState, spec: ArchSpec, isReference = true): Partial<LabState> {
+  const last = Math.max(0, spec.stages.length - 1);
+  return {
+    spec,
+    specIssues: validate(spec),
+    selectedStage: Math.min(state.selectedStage, last),
+    complexityReference: state.keepComplexity && isReference ? spec : state.complexityReference,
+  };
+}
+
+export const useLab = create<LabState>((set, get) => ({
   ...initial,
   specIssues: validate(initial.spec),
+  selectedStage: 0,
+  keepComplexity: false,
+  complexityReference: null,
   choosePreset(name) {
     const spec = presetSpec(name);
-    if (spec) set({ spec, specIssues: validate(spec) });
+    if (spec) set((state) => edited(state, spec));
   },
   setSpec(spec) {
-    set({ spec, specIssues: validate(spec) });
+    set((state) => edited(state, spec));
+  },
+  selectStage(index) {
+    const { spec } = get();
+    if (Number.isInteger(index) && index >= 0 && index < spec.stages.length) {
+      set({ selectedStage: index });
+    }
+  },
+  setKeepComplexity(on) {
+    set((state) => ({ keepComplexity: on, complexityReference: on ? state.spec : null }));
+  },
+  setCardinality(stageIndex, cardinality) {
+    const state = get();
+    const stage = state.spec.stages[stageIndex];
+    if (!stage) return;
+    let next = { ...stage, cardinality };
+    const reference = state.complexityReference?.stages[stageIndex];
+    const solvable =
+      Number.isInteger(cardinality) && cardinality >= 1 && cardinality <= LIMITS.channels;
+    if (
+      solvable &&
+      state.keepComplexity &&
+      reference?.block === 'bottleneck' &&
+      stage.block === 'bottleneck'
+    ) {
+      // Solve this stage alone: its repeated block's count depends only on the stage itself
+      // (and the spec's convBias), and other stages keep the cardinality the user gave them.
+      const template = { ...state.complexityReference!, stages: [reference] };
+      const [solved] = solveWidth(template, cardinality).spec.stages;
+      next = { ...next, bottleneckWidth: solved.bottleneckWidth };
+    }
+    const stages = state.spec.stages.map((s, i) => (i === stageIndex ? next : s));
+    set(edited(state, { ...state.spec, stages }, false));
   },
   setRecipe(recipe) {
     set({ recipe });

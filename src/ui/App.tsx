@@ -3,7 +3,9 @@ import { useEnvironment } from '../store/environment';
 import { ArchitectureSummary } from './ArchitectureSummary';
 import { BackendBadges } from './BackendBadges';
 import { DataPanel } from './DataPanel';
+import { Inspector } from './Inspector';
 import { LinkIssuesBanner } from './LinkIssuesBanner';
+import { NetworkDiagram } from './NetworkDiagram';
 import { PresetPicker } from './PresetPicker';
 import { RunHistory } from './RunHistory';
 import { RunView } from './RunView';
@@ -42,6 +44,8 @@ export function App() {
       <section className="panel" aria-labelledby="architecture-title">
         <h2 id="architecture-title">Architecture</h2>
         <PresetPicker />
+        <NetworkDiagram />
+        <Inspector />
         <ArchitectureSummary />
       </section>
       <section className="panel" aria-labelledby="data-title">
