@@ -9,6 +9,13 @@ test('choosing a preset shows its exact PyTorch counts and puts the experiment i
   await expect(page.getByTestId('param-count')).toHaveText('269,722');
   await expect(page.getByTestId('macs-count')).toHaveText('40,551,040');
 
+  // The output layer follows the dataset: ResNet-20 for CIFAR-100 has 275,572 parameters.
+  await page.getByTestId('dataset-select').selectOption('cifar100');
+  await expect(page.getByTestId('param-count')).toHaveText('275,572');
+  await expect(picker).toHaveValue('resnet20');
+  await page.getByTestId('dataset-select').selectOption('cifar10');
+  await expect(page.getByTestId('param-count')).toHaveText('269,722');
+
   await picker.selectOption('resnet56');
   await expect(page.getByTestId('param-count')).toHaveText('853,018');
   const link = page.url();

@@ -15,6 +15,8 @@ import {
   type Recipe,
   type SpecIssue,
 } from '../spec';
+import { DATASETS, type DatasetId } from '../data/cifar';
+import { useData } from './data';
 
 export const DEFAULT_PRESET = 'resnet20';
 export const DEFAULT_RECIPE = 'step-160';
@@ -64,6 +66,18 @@ function fromLocation(): Pick<LabState, 'spec' | 'recipe' | 'linkIssues'> {
 
 const initial = fromLocation();
 
+// The output layer follows the dataset (10 classes for CIFAR-10, 100 for CIFAR-100): a link to
+// a 100-class network opens with CIFAR-100 chosen, and choosing a dataset resizes the fc layer.
+const datasetFor = (classes: number): DatasetId | undefined =>
+  (Object.keys(DATASETS) as DatasetId[]).find((id) => DATASETS[id].classes === classes);
+const linkedDataset = datasetFor(initial.spec.classes);
+if (linkedDataset) useData.setState({ dataset: linkedDataset });
+
+function withDatasetClasses(spec: ArchSpec): ArchSpec {
+  const classes = DATASETS[useData.getState().dataset].classes;
+  return spec.classes === classes ? spec : { ...spec, classes };
+}
+
 /** The state after an edit: issues re-validated, the selection kept inside the stages. */
 function edited(state: LabState, spec: ArchSpec, isReference = true): Partial<LabState> {
   const last = Math.max(0, spec.stages.length - 1);
@@ -83,7 +97,7 @@ export const useLab = create<LabState>((set, get) => ({
   complexityReference: null,
   choosePreset(name) {
     const spec = presetSpec(name);
-    if (spec) set((state) => edited(state, spec));
+    if (spec) set((state) => edited(state, withDatasetClasses(spec)));
   },
   setSpec(spec) {
     set((state) => edited(state, spec));
@@ -129,13 +143,21 @@ export const useLab = create<LabState>((set, get) => ({
 }));
 
 /** The preset whose spec equals `spec` exactly, if any (the picker shows "custom" otherwise). */
+/** The preset this spec is, whatever its number of classes (that follows the dataset). */
 export function matchingPreset(spec: ArchSpec): string | null {
   const json = JSON.stringify(spec);
   for (const [name, preset] of Object.entries(PRESETS)) {
-    if (JSON.stringify(preset.spec) === json) return name;
+    if (JSON.stringify({ ...preset.spec, classes: spec.classes }) === json) return name;
   }
   return null;
 }
+
+useData.subscribe((state, previous) => {
+  if (state.dataset === previous.dataset) return;
+  const lab = useLab.getState();
+  const spec = withDatasetClasses(lab.spec);
+  if (spec !== lab.spec) lab.setSpec(spec);
+});
 
 // Keep the fragment in step with the state; replaceState, so editing does not flood history.
 function writeFragment({ spec, recipe, specIssues }: LabState): void {
