@@ -25,6 +25,17 @@ export interface RunRecord {
   /** The latest epoch's confusion matrix and sample predictions. */
   results: EpochResults | null;
   error: string | null;
+  /** Set on the run that shows imported weights (its checkpoint holds them, weights only). */
+  imported?: ImportedRun;
+}
+
+export interface ImportedRun {
+  fileName: string;
+  /** Epochs completed according to the file (0 when it does not say). */
+  epoch: number;
+  /** Which of spec / recipe / dataset the file's metadata gave (the rest were the page's). */
+  fromFile: { spec: boolean; recipe: boolean; dataset: boolean };
+  cardinalVersion: string | null;
 }
 
 const store = createStore('cardinal-runs', 'runs');

@@ -1,16 +1,44 @@
 // The training run the page is showing: its status, live progress, curves and errors, fed by
 // the worker's events; plus the run history. Every event that changes a run is also written to
 // the history (IndexedDB), so a reload finds the run and can resume it from its checkpoint.
+// Also the export of a run's weights (a .zip download) and the import of a .safetensors file,
+// which becomes an "Imported weights" run that can continue training.
 import { create } from 'zustand';
+import type { DatasetId } from '../data/cifar';
 import type { BackendChoice } from '../engine/setBackend';
-import { deleteCheckpoint } from '../worker/checkpoints';
+import type { ArchSpec, Recipe } from '../spec';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../worker/checkpoints';
 import { TrainerClient } from '../worker/client';
 import type { RunConfig, WorkerEvent } from '../worker/protocol';
+import { useData } from './data';
 import { deleteRun, downsample, loadRuns, saveRun, type RunRecord } from './history';
+import { matchingPreset, useLab } from './lab';
 
 type Progress = Extract<WorkerEvent, { type: 'progress' }>;
 
 export type PageStatus = 'idle' | 'running' | 'paused' | 'done' | 'error';
+
+/** An export under way or just finished (one at a time). */
+export interface ExportJob {
+  runId: string;
+  state: 'busy' | 'done' | 'error';
+  message: string;
+}
+
+/** An import under way, or the reason the last one was refused (nothing changed then). */
+export interface ImportJob {
+  runId: string;
+  fileName: string;
+  state: 'busy' | 'error';
+  message: string;
+}
+
+/** What the page falls back on when a weights file's metadata does not say. */
+export interface ImportFallback {
+  spec: ArchSpec;
+  recipe: Recipe;
+  dataset: DatasetId;
+}
 
 interface RunState {
   backend: BackendChoice;
@@ -33,6 +61,31 @@ interface RunState {
   open(run: RunRecord): void;
   remove(runId: string): Promise<void>;
   loadHistory(): Promise<void>;
+  exportJob: ExportJob | null;
+  importJob: ImportJob | null;
+  /** Downloads the run's last checkpoint as a PyTorch bundle (.zip); also while it trains. */
+  exportRun(run: RunRecord): void;
+  /** Checks and evaluates a .safetensors file (or an export .zip) in the worker. */
+  importWeights(file: File, fallback: ImportFallback): Promise<void>;
+  /** A new run from imported weights: their epoch onwards, `recipe`, a fresh optimizer. */
+  continueTraining(run: RunRecord, recipe: Recipe): Promise<void>;
+}
+
+const newRunId = (prefix = 'run') => `${prefix}-${Date.now().toString(36)}`;
+const testLimit = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 0);
+
+/** Saves bytes as a file through the browser's download. */
+function download(bytes: Uint8Array, fileName: string) {
+  const url = URL.createObjectURL(
+    new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+  );
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 let client: TrainerClient | null = null;
@@ -54,7 +107,83 @@ export const useRun = create<RunState>((set, get) => {
     void saveRun(next).then(() => get().loadHistory());
   }
 
+  /** Export and import events concern any run, not only the one on screen. */
+  function onTransferEvent(event: WorkerEvent): boolean {
+    switch (event.type) {
+      case 'export-ready':
+        download(event.bytes, event.fileName);
+        set({
+          exportJob: {
+            runId: event.runId,
+            state: 'done',
+            message: `Downloaded ${event.fileName} (weights of epoch ${event.epoch}).`,
+          },
+        });
+        return true;
+      case 'export-failed':
+        set({
+          exportJob: {
+            runId: event.runId,
+            state: 'error',
+            message: `Export failed: ${event.message}`,
+          },
+        });
+        return true;
+      case 'import-failed': {
+        const job = get().importJob;
+        if (job?.runId === event.runId) {
+          set({ importJob: { ...job, state: 'error', message: event.message } });
+        }
+        return true;
+      }
+      case 'import-ready': {
+        const { imported } = event;
+        if (get().importJob?.runId !== event.runId) return true;
+        const run: RunRecord = {
+          runId: event.runId,
+          createdAt: Date.now(),
+          config: {
+            runId: event.runId,
+            spec: imported.spec,
+            recipe: imported.recipe,
+            dataset: imported.dataset,
+            backend: get().backend,
+            limitTrain: 0,
+            limitTest: 0,
+          },
+          status: 'done',
+          backend: imported.backend,
+          adapter: imported.adapter,
+          epochs: [imported.metrics],
+          losses: [],
+          results: imported.results,
+          error: null,
+          imported: {
+            fileName: imported.fileName,
+            epoch: imported.epoch,
+            fromFile: imported.fromFile,
+            cardinalVersion: imported.cardinalVersion,
+          },
+        };
+        const busy = get().status === 'running' || get().status === 'paused';
+        set(busy ? { importJob: null } : { importJob: null, current: run, status: 'done' });
+        if (!busy) set({ progress: null, why: null });
+        void saveRun(run).then(() => get().loadHistory());
+        // The builder shows the imported network (and the recipe the file was trained with),
+        // so "Continue training" and Train work on what was imported.
+        // (The dataset first: choosing it resizes the builder's output layer to its classes.)
+        useData.getState().chooseDataset(imported.dataset);
+        useLab.getState().setSpec(imported.spec);
+        if (imported.fromFile.recipe) useLab.getState().setRecipe(imported.recipe);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
   function onEvent(event: WorkerEvent) {
+    if (onTransferEvent(event)) return;
     const current = get().current;
     if (event.runId !== null && event.runId !== current?.runId) return;
     switch (event.type) {
@@ -112,7 +241,7 @@ export const useRun = create<RunState>((set, get) => {
       set({ backend });
     },
     start(partial) {
-      const runId = `run-${Date.now().toString(36)}`;
+      const runId = newRunId();
       const config: RunConfig = { ...partial, runId, backend: get().backend };
       launch(
         {
@@ -150,6 +279,88 @@ export const useRun = create<RunState>((set, get) => {
     },
     async loadHistory() {
       set({ history: await loadRuns() });
+    },
+    exportJob: null,
+    importJob: null,
+    exportRun(run) {
+      if (get().exportJob?.state === 'busy') return;
+      const { spec, recipe, dataset } = run.config;
+      set({ exportJob: { runId: run.runId, state: 'busy', message: 'Preparing the bundle…' } });
+      worker().send({
+        type: 'export',
+        request: {
+          runId: run.runId,
+          spec,
+          recipe,
+          dataset,
+          name: matchingPreset(spec) ?? 'custom',
+          backend: get().backend,
+        },
+      });
+    },
+    async importWeights(file, fallback) {
+      const status = get().status;
+      if (get().importJob?.state === 'busy' || status === 'running' || status === 'paused') return;
+      const runId = newRunId('import');
+      set({
+        importJob: { runId, fileName: file.name, state: 'busy', message: `Reading ${file.name}…` },
+      });
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await file.arrayBuffer());
+      } catch (error) {
+        const message = `${file.name} cannot be read: ${(error as Error).message}`;
+        set({ importJob: { runId, fileName: file.name, state: 'error', message } });
+        return;
+      }
+      const request = { runId, fileName: file.name, bytes, ...fallback, backend: get().backend };
+      worker().send({ type: 'import', request }, [bytes.buffer]);
+    },
+    async continueTraining(run, recipe) {
+      const status = get().status;
+      if (status === 'running' || status === 'paused') return;
+      const saved = await loadCheckpoint(run.runId);
+      if (!saved) {
+        set({
+          importJob: {
+            runId: run.runId,
+            fileName: run.imported?.fileName ?? '',
+            state: 'error',
+            message: 'The imported weights are no longer in this browser: import the file again.',
+          },
+        });
+        return;
+      }
+      // The new run's own copy of the weights-only checkpoint: if the page goes away before
+      // its first epoch ends, "Resume" starts from the imported weights again.
+      const runId = newRunId();
+      await saveCheckpoint({ ...saved, runId });
+      set({ importJob: null });
+      const { limitTrain, backend } = get();
+      const config: RunConfig = {
+        runId,
+        spec: run.config.spec,
+        recipe,
+        dataset: run.config.dataset,
+        backend,
+        limitTrain,
+        limitTest: testLimit(limitTrain),
+      };
+      launch(
+        {
+          runId,
+          createdAt: Date.now(),
+          config,
+          status: 'running',
+          backend: null,
+          adapter: null,
+          epochs: saved.history,
+          losses: [],
+          results: null,
+          error: null,
+        },
+        true,
+      );
     },
   };
 });

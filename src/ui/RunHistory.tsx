@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { describeRun } from '../store/history';
 import { useRun } from '../store/run';
+import { HistoryExportButton } from './ExportImport';
 
 /** Every run this browser has trained; open one, resume an interrupted one, delete. */
 export function RunHistory() {
@@ -35,15 +36,20 @@ export function RunHistory() {
           return (
             <tr key={run.runId} data-run={run.runId} data-status={run.status}>
               <td>{new Date(run.createdAt).toLocaleString()}</td>
-              <td className="left">{describeRun(run.config.spec, run.config.recipe)}</td>
+              <td className="left">
+                {run.imported
+                  ? `Imported ${run.imported.fileName}: ${describeRun(run.config.spec, run.config.recipe)}`
+                  : describeRun(run.config.spec, run.config.recipe)}
+              </td>
               <td className="left">{run.config.dataset}</td>
               <td className="left">{run.backend ?? '—'}</td>
-              <td className="left">{run.status}</td>
+              <td className="left">{run.imported ? 'imported' : run.status}</td>
               <td>{last ? `${last.testAcc.toFixed(2)}%` : '—'}</td>
               <td className="left actions">
                 <button type="button" className="ghost" disabled={busy} onClick={() => open(run)}>
                   Open
                 </button>
+                <HistoryExportButton run={run} />
                 {run.status === 'interrupted' && (
                   <button type="button" disabled={busy} onClick={() => resumeInterrupted(run)}>
                     Resume

@@ -1,4 +1,5 @@
 import { useRun } from '../store/run';
+import { ExportButton, ImportedSummary, WeightsImport } from './ExportImport';
 import { ResultsView } from './ResultsView';
 import { AccuracyChart, LearningRateChart, LossChart } from './RunCharts';
 
@@ -11,14 +12,55 @@ const duration = (s: number) =>
         ? `${Math.round(s / 60)} min`
         : `${(s / 3600).toFixed(1)} h`;
 
-/** The live (or reopened) run: status, progress, latest metrics, charts. */
+const figure = (v: number | undefined, digits: number) =>
+  v !== undefined && Number.isFinite(v) ? v.toFixed(digits) : '—';
+
+/** The live (or reopened, or imported) run: status, progress, latest metrics, charts. */
 export function RunView() {
+  return (
+    <>
+      <WeightsImport />
+      <CurrentRun />
+    </>
+  );
+}
+
+function CurrentRun() {
   const { current, status, progress, why } = useRun();
   if (!current) {
     return (
       <p className="muted" data-testid="run-status" data-status="idle">
         idle
       </p>
+    );
+  }
+  if (current.imported && status !== 'running' && status !== 'paused') {
+    const latest = current.epochs[current.epochs.length - 1];
+    return (
+      <div className="run-view">
+        <div className="run-line">
+          <span className="status done" data-testid="run-status">
+            imported
+          </span>
+        </div>
+        <ImportedSummary run={current} />
+        <dl className="totals">
+          <div>
+            <dt>test accuracy</dt>
+            <dd data-testid="metric-test-acc">{figure(latest?.testAcc, 2)}</dd>
+          </div>
+          <div>
+            <dt>test loss</dt>
+            <dd data-testid="metric-test-loss">{figure(latest?.testLoss, 4)}</dd>
+          </div>
+          <div>
+            <dt>backend</dt>
+            <dd title={current.adapter ?? ''}>{current.backend ?? '—'}</dd>
+          </div>
+        </dl>
+        <ExportButton run={current} />
+        <ResultsView run={current} />
+      </div>
     );
   }
   const epochs = current.epochs;
@@ -48,13 +90,11 @@ export function RunView() {
       <dl className="totals">
         <div>
           <dt>test accuracy</dt>
-          <dd data-testid="metric-test-acc">{latest ? latest.testAcc.toFixed(2) : '—'}</dd>
+          <dd data-testid="metric-test-acc">{figure(latest?.testAcc, 2)}</dd>
         </div>
         <div>
           <dt>train loss</dt>
-          <dd>
-            {progress ? progress.loss.toFixed(3) : latest ? latest.trainLoss.toFixed(3) : '—'}
-          </dd>
+          <dd>{progress ? progress.loss.toFixed(3) : figure(latest?.trainLoss, 3)}</dd>
         </div>
         <div>
           <dt>learning rate</dt>
@@ -65,6 +105,7 @@ export function RunView() {
           <dd title={why ?? current.adapter ?? ''}>{current.backend ?? '…'}</dd>
         </div>
       </dl>
+      <ExportButton run={current} />
       <div className="charts">
         <LossChart losses={current.losses} />
         <AccuracyChart epochs={epochs} />

@@ -11,6 +11,11 @@ export interface SavedRun {
   epoch: number;
   checkpoint: Checkpoint;
   history: EpochMetrics[];
+  /**
+   * Only the weights and batch-norm buffers count (imported weights): a run resumed from this
+   * record starts the optimizer afresh, with the recipe's optimizer, at this epoch.
+   */
+  weightsOnly?: boolean;
 }
 
 const store = createStore('cardinal-checkpoints', 'runs');

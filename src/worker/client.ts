@@ -25,8 +25,9 @@ export class TrainerClient {
     };
   }
 
-  send(request: WorkerRequest): void {
-    this.worker.postMessage(request);
+  /** `transfer`: buffers handed to the worker rather than copied (a file's bytes, say). */
+  send(request: WorkerRequest, transfer: Transferable[] = []): void {
+    this.worker.postMessage(request, transfer);
   }
 
   /** Returns the function that unsubscribes. */

@@ -30,7 +30,63 @@ export type WorkerRequest =
   | { type: 'resume' }
   | { type: 'stop' }
   /** Times training steps (npm run bench in the browser); answered by 'bench-result'. */
-  | { type: 'bench'; runId: string; backend: BackendChoice; bench: BenchRequest };
+  | { type: 'bench'; runId: string; backend: BackendChoice; bench: BenchRequest }
+  /**
+   * The PyTorch bundle (.zip) of a run's last checkpoint, also while the run trains (then the
+   * weights are those of its last finished epoch); answered by 'export-ready' or
+   * 'export-failed'. The page sends the run's config, which the checkpoint does not hold.
+   */
+  | { type: 'export'; request: ExportRequest }
+  /**
+   * Checks a .safetensors file (or an export .zip holding one), evaluates it on the cached
+   * test split and stores it as the weights-only checkpoint of run `runId`; answered by
+   * 'import-ready' or 'import-failed'. Nothing is stored when the file is refused.
+   */
+  | { type: 'import'; request: ImportRequest };
+
+export interface ExportRequest {
+  runId: string;
+  spec: ArchSpec;
+  recipe: Recipe;
+  dataset: DatasetId;
+  /** For the README and the file name, e.g. the preset's ("resnet20"). */
+  name: string;
+  /** Used when no run is training (a training run's backend is used otherwise). */
+  backend: BackendChoice;
+}
+
+export interface ImportRequest {
+  /** The id of the run that will show the imported weights (and own their checkpoint). */
+  runId: string;
+  fileName: string;
+  /** The file's bytes (transferred). */
+  bytes: Uint8Array;
+  /** Used only when the file's metadata carries no spec; then the weights are checked against it. */
+  spec: ArchSpec;
+  /** Used when the metadata carries no recipe / dataset. */
+  recipe: Recipe;
+  dataset: DatasetId;
+  backend: BackendChoice;
+}
+
+/** What an import found and measured; the page turns it into a RunRecord. */
+export interface ImportedWeights {
+  fileName: string;
+  spec: ArchSpec;
+  recipe: Recipe;
+  dataset: DatasetId;
+  /** Epochs completed according to the metadata (0 when it does not say). */
+  epoch: number;
+  /** Which of spec / recipe / dataset came from the file's metadata (the rest: the page's). */
+  fromFile: { spec: boolean; recipe: boolean; dataset: boolean };
+  /** The exporting Cardinal's version, when the file says. */
+  cardinalVersion: string | null;
+  /** The evaluation on the test split: testLoss, testAcc, perClassAcc (train fields NaN). */
+  metrics: EpochMetrics;
+  results: EpochResults;
+  backend: BackendName;
+  adapter: string;
+}
 
 export interface EpochMetrics {
   epoch: number;
@@ -81,4 +137,10 @@ export type WorkerEvent =
   | { type: 'paused'; runId: string }
   | { type: 'done'; runId: string; stopped: boolean }
   | { type: 'bench-result'; runId: string; result: object }
+  /** The bundle's bytes (transferred) and the epoch whose weights it holds. */
+  | { type: 'export-ready'; runId: string; fileName: string; bytes: Uint8Array; epoch: number }
+  | { type: 'export-failed'; runId: string; message: string }
+  | { type: 'import-ready'; runId: string; imported: ImportedWeights }
+  /** The file was refused (the reader's message) or could not be evaluated; nothing changed. */
+  | { type: 'import-failed'; runId: string; message: string }
   | { type: 'error'; runId: string | null; code: ErrorCode; message: string };

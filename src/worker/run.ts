@@ -1,7 +1,7 @@
 // One training run, start (or resume) to finish: data from the IndexedDB cache, the trainer,
 // epochs of steps with throttled progress, evaluation and a checkpoint at each epoch end.
 import { DataCache } from '../data/cache';
-import { DATASETS } from '../data/cifar';
+import { DATASETS, type DatasetId } from '../data/cifar';
 import { DataError } from '../data/errors';
 import {
   createBatchSource,
@@ -11,9 +11,11 @@ import {
   type DataSplit,
 } from '../data/batches';
 import { CIFAR100_STATS, CIFAR10_STATS } from '../engine/augment';
-import { createTrainer, type Trainer } from '../engine/train';
-import { loadCheckpoint, saveCheckpoint } from './checkpoints';
-import type { EpochMetrics, RunConfig, WorkerEvent } from './protocol';
+import type { Checkpoint } from '../engine/checkpoint';
+import { createTrainer, type Evaluation, type Trainer } from '../engine/train';
+import type { Recipe } from '../spec/types';
+import { loadCheckpoint, saveCheckpoint, type SavedRun } from './checkpoints';
+import type { EpochMetrics, EpochResults, RunConfig, WorkerEvent } from './protocol';
 
 /** Set by the worker's message handler, read between steps. */
 export interface RunControl {
@@ -32,18 +34,23 @@ const SAMPLE_IMAGES = 32;
 const limit = (split: DataSplit, n: number) =>
   n > 0 ? sliceSplit(split, 0, Math.min(n, split.count)) : split;
 
-async function loadSplits(config: RunConfig) {
+/** The dataset from the IndexedDB cache; a DataError that says what to do when it is not there. */
+export async function loadCachedDataset(dataset: DatasetId, then = 'start again') {
   const cache = new DataCache();
-  const manifest = await cache.getManifest(config.dataset);
-  const title = DATASETS[config.dataset].title;
+  const manifest = await cache.getManifest(dataset);
+  const title = DATASETS[dataset].title;
   if (!manifest) {
     throw new DataError(
       'missing-shard',
       `${title} is not in this browser yet: get it in the Data panel (download or import the ` +
-        'archive), then start again.',
+        `archive), then ${then}.`,
     );
   }
-  const data = await loadDataset(manifest, (shard) => cache.getShard(shard));
+  return loadDataset(manifest, (shard) => cache.getShard(shard));
+}
+
+async function loadSplits(config: RunConfig) {
+  const data = await loadCachedDataset(config.dataset);
   const { train, validation } = splitValidation(data.train, config.recipe.validationSplit);
   return {
     train: limit(train, config.limitTrain),
@@ -64,9 +71,34 @@ function nextTask(): Promise<void> {
   });
 }
 
-async function evaluate(trainer: Trainer, split: DataSplit) {
+export async function evaluate(trainer: Trainer, split: DataSplit) {
   const source = createBatchSource(split, { batchSize: EVAL_BATCH, seed: 0, shuffle: false });
   return trainer.evaluate(source.epoch(0));
+}
+
+/** The confusion matrix and the first test images with their predictions. */
+export function epochResults(epoch: number, test: DataSplit, evaluation: Evaluation): EpochResults {
+  const shown = Math.min(SAMPLE_IMAGES, test.count);
+  const samples = {
+    pixels: test.pixels.slice(0, shown * 3072),
+    labels: test.labels.slice(0, shown),
+    predicted: evaluation.predicted.slice(0, shown),
+  };
+  return { epoch, confusion: evaluation.confusion, samples };
+}
+
+/**
+ * The checkpoint a run starts from. A weights-only record (imported weights) gets a fresh
+ * optimizer of the run's recipe, and its step count is wound forward to its epoch, so the
+ * schedule, the curves and the ETA count from there; its random streams are kept.
+ */
+function startingPoint(saved: SavedRun, recipe: Recipe, stepsPerEpoch: number): Checkpoint {
+  if (!saved.weightsOnly) return saved.checkpoint;
+  return {
+    ...saved.checkpoint,
+    optimizer: { kind: recipe.optimizer.kind, step: 0, params: {} },
+    steps: saved.epoch * stepsPerEpoch,
+  };
 }
 
 /** Resolves true when the run was stopped, false when it trained all its epochs. */
@@ -91,7 +123,7 @@ export async function runTraining(
     recipe,
     stats: config.dataset === 'cifar100' ? CIFAR100_STATS : CIFAR10_STATS,
     stepsPerEpoch: source.batchesPerEpoch,
-    checkpoint: saved?.checkpoint,
+    checkpoint: saved && startingPoint(saved, recipe, source.batchesPerEpoch),
   });
   try {
     const totalSteps = recipe.epochs * source.batchesPerEpoch;
@@ -156,13 +188,7 @@ export async function runTraining(
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(metrics);
-      const shown = Math.min(SAMPLE_IMAGES, splits.test.count);
-      const samples = {
-        pixels: splits.test.pixels.slice(0, shown * 3072),
-        labels: splits.test.labels.slice(0, shown),
-        predicted: test.predicted.slice(0, shown),
-      };
-      const results = { epoch: epoch + 1, confusion: test.confusion, samples };
+      const results = epochResults(epoch + 1, splits.test, test);
       post({ type: 'epoch-end', runId, metrics, results });
       await saveCheckpoint({
         runId,

@@ -6,14 +6,21 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isDataError } from '../data/errors';
 import { runBenchmark } from '../engine/bench';
-import { BackendUnavailableError, initBackend } from '../engine/setBackend';
+import {
+  BackendUnavailableError,
+  initBackend,
+  type BackendChoice,
+  type BackendInit,
+} from '../engine/setBackend';
 import { DivergedError } from '../engine/train';
+import { exportRun, importWeights } from './exportImport';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
 import { runTraining, type RunControl } from './run';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (event: WorkerEvent) => self.postMessage(event);
+const post = (event: WorkerEvent, transfer: Transferable[] = []) =>
+  self.postMessage(event, transfer);
 const wasmPaths = {
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
@@ -21,6 +28,27 @@ const wasmPaths = {
 };
 
 let control: RunControl | null = null;
+/** The training run's backend initialisation (resolved once it trains). */
+let runBackend: Promise<BackendInit> | null = null;
+/** Exports and imports, one at a time; a run's start waits for the one under way. */
+let tasks: Promise<unknown> = Promise.resolve();
+/** The backend the last initialisation picked, and what it was asked for. */
+let lastInit: { choice: BackendChoice; init: BackendInit } | null = null;
+
+async function backendFor(choice: BackendChoice): Promise<BackendInit> {
+  // While a run trains, its backend is the only one: switching would pull its tensors away.
+  if (control && runBackend) return runBackend;
+  if (lastInit?.choice !== choice)
+    lastInit = { choice, init: await initBackend(choice, { wasmPaths }) };
+  return lastInit.init;
+}
+
+/** Runs an export or import after the ones before it; never rejects. */
+function task(work: () => Promise<void>): void {
+  tasks = tasks.then(work).catch(() => undefined);
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function errorCode(error: unknown): ErrorCode {
   if (error instanceof DivergedError) return 'diverged';
@@ -44,7 +72,9 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
       }
       control = { paused: false, stopped: false };
       try {
-        const init = await initBackend(config.backend, { wasmPaths });
+        runBackend = tasks.then(() => initBackend(config.backend, { wasmPaths }));
+        const init = await runBackend;
+        lastInit = { choice: config.backend, init };
         post({ type: 'ready', runId: config.runId, ...init });
         const stopped = await runTraining(config, resume, control, post);
         post({ type: 'done', runId: config.runId, stopped });
@@ -53,7 +83,34 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         post({ type: 'error', runId: config.runId, code: errorCode(error), message });
       } finally {
         control = null;
+        runBackend = null;
       }
+      return;
+    }
+    case 'export': {
+      const { runId, backend } = request.request;
+      task(async () => {
+        try {
+          await backendFor(backend);
+          const { fileName, bytes, epoch } = await exportRun(request.request);
+          post({ type: 'export-ready', runId, fileName, bytes, epoch }, [bytes.buffer]);
+        } catch (error) {
+          post({ type: 'export-failed', runId, message: messageOf(error) });
+        }
+      });
+      return;
+    }
+    case 'import': {
+      const { runId, backend } = request.request;
+      task(async () => {
+        try {
+          const init = await backendFor(backend);
+          const imported = await importWeights(request.request, init);
+          post({ type: 'import-ready', runId, imported });
+        } catch (error) {
+          post({ type: 'import-failed', runId, message: messageOf(error) });
+        }
+      });
       return;
     }
     case 'bench': {
@@ -62,7 +119,9 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         return;
       }
       try {
+        await tasks;
         const init = await initBackend(request.backend, { wasmPaths });
+        lastInit = { choice: request.backend, init };
         const result = await runBenchmark(request.bench);
         post({ type: 'bench-result', runId: request.runId, result: { ...init, ...result } });
       } catch (error) {
