@@ -49,7 +49,8 @@ test('a trained run exports a PyTorch bundle whose weights import back with the 
     mimeType: 'application/octet-stream',
     buffer: weights,
   });
-  await expect(page.getByTestId('run-status')).toHaveText('imported', { timeout: 60_000 });
+  await expect(page.getByTestId('run-imported')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('run-status')).toHaveText('done');
   await expect(page.getByTestId('metric-test-acc')).toHaveText(accuracy!);
   // The same predictions and the same loss as the trained run's evaluation (metrics.csv).
   const testLoss = Number(csv[1].split(',')[3]);
@@ -97,7 +98,7 @@ test('a trained run exports a PyTorch bundle whose weights import back with the 
     await expect(page.getByTestId('weights-error')).toContainText(file.says);
     await expect(page.getByTestId('param-count')).toHaveText(resnet20);
     await expect(history).toHaveCount(2);
-    await expect(page.getByTestId('run-status')).toHaveText('imported');
+    await expect(page.getByTestId('run-imported')).toBeVisible();
   }
   await page
     .locator('section[aria-labelledby="train-title"]')

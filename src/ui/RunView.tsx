@@ -39,8 +39,12 @@ function CurrentRun() {
     return (
       <div className="run-view">
         <div className="run-line">
+          {/* run-status keeps to idle/running/paused/done/error: tests outside rely on it. */}
           <span className="status done" data-testid="run-status">
-            imported
+            done
+          </span>
+          <span className="muted" data-testid="run-imported">
+            imported weights, evaluated
           </span>
         </div>
         <ImportedSummary run={current} />
