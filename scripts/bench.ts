@@ -1,37 +1,46 @@
-// npm run bench -- --preset <name> [--batch N] [--steps N] [--warmup N] [--backend B] --node
-// npm run bench -- --cardinality-sweep [--cardinalities 1,8,32] [--batch N] [--steps N] --node
+// npm run bench -- --preset <name> [--batch N] [--steps N] [--warmup N] [--backend B]
+// npm run bench -- --cardinality-sweep [--cardinalities 1,8,32] [--batch N] [--steps N] …
+//   [--browser-arg FLAG]… [--verbose] [--node]
 // Times training steps after warm-up and prints ONE JSON object on stdout: our engine against
-// the same network in plain tfjs-layers, or the cardinality sweep (src/engine/bench.ts).
-// Exit status 2 for bad options, 1 when the benchmark itself fails.
+// the same network in plain tfjs-layers, or the cardinality sweep (src/engine/bench.ts's
+// runBenchmark). By default in headless Chromium, in the app's training worker (built, served
+// and launched like npm run train, lib/session.ts; no dataset needed), on any backend; with
+// --node in this Node process (wasm or cpu). stderr: setup and notes.
+// Exit status: 0 measured, 1 the benchmark or the browser failed, 2 bad usage, 130 interrupted.
 
-import { fileURLToPath } from 'node:url';
-import { runBenchmark } from '../src/engine/bench';
-import { initBackend, type BackendChoice } from '../src/engine/setBackend';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchRequest } from '../src/engine/bench';
+import type { BackendChoice } from '../src/engine/setBackend';
 import { PRESETS, presetNames } from '../src/spec/index';
+import type { BenchResult } from '../src/worker/automation';
+import {
+  backendChoice,
+  errorMessage,
+  processIo,
+  scanArgs,
+  unknownArgument,
+  UsageError,
+  wholeNumber,
+  type ScriptIo,
+} from './lib/cli';
+import { BrowserSession } from './lib/session';
 
-const USAGE =
-  'usage: npm run bench -- (--preset <name> | --cardinality-sweep [--cardinalities 1,8,32]) ' +
-  '[--batch N] [--steps N] [--warmup N] [--backend auto|wasm|cpu|webgl|webgpu] --node';
+const USAGE = [
+  'usage: npm run bench -- (--preset <name> | --cardinality-sweep [--cardinalities 1,8,32])',
+  '         [--batch N (32)] [--steps N (5)] [--warmup N (1)]',
+  '         [--backend auto|webgpu|webgl|wasm|cpu (wasm)] [--browser-arg FLAG]... [--verbose]',
+  '         [--node (in Node, not in headless Chromium: wasm or cpu only)]',
+].join('\n');
 
-// In Node the wasm backend loads its binaries from this directory (a plain path works).
-const WASM_DIR = fileURLToPath(
-  new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url),
-);
-
-function exit(message: string): never {
-  console.error(message);
-  process.exit(2);
+export interface BenchCliOptions {
+  request: BenchRequest;
+  backend: BackendChoice;
+  node: boolean;
+  browserArgs: string[];
+  verbose: boolean;
 }
 
-function wholeNumber(text: string | undefined, option: string, min: number, max: number) {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    exit(`${option} needs a whole number from ${min} to ${max}, got ${text ?? 'nothing'}`);
-  }
-  return value;
-}
-
-function parseArgs(argv: string[]) {
+export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
   const o = {
     preset: '',
     sweep: false,
@@ -41,53 +50,180 @@ function parseArgs(argv: string[]) {
     warmup: 1,
     backend: 'wasm' as BackendChoice,
     node: false,
+    browserArgs: [] as string[],
+    verbose: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--preset') o.preset = argv[++i] ?? exit(USAGE);
-    else if (arg === '--cardinality-sweep') o.sweep = true;
-    else if (arg === '--cardinalities') {
-      o.cardinalities = (argv[++i] ?? '').split(',').map((c) => wholeNumber(c, arg, 1, 256));
-    } else if (arg === '--batch') o.batch = wholeNumber(argv[++i], arg, 1, 4096);
-    else if (arg === '--steps') o.steps = wholeNumber(argv[++i], arg, 1, 10_000);
-    else if (arg === '--warmup') o.warmup = wholeNumber(argv[++i], arg, 0, 1000);
-    else if (arg === '--backend') {
-      const backend = argv[++i];
-      if (!['auto', 'webgpu', 'webgl', 'wasm', 'cpu'].includes(backend)) exit(USAGE);
-      o.backend = backend as BackendChoice;
-    } else if (arg === '--node') o.node = true;
-    else exit(`unknown option ${arg}\n${USAGE}`);
+  const scanned = scanArgs(argv, (arg, value) => {
+    switch (arg) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--preset':
+        o.preset = value();
+        break;
+      case '--cardinality-sweep':
+        o.sweep = true;
+        break;
+      case '--cardinalities':
+        o.cardinalities = value()
+          .split(',')
+          .map((c) => wholeNumber(c, arg, 1, 256));
+        break;
+      case '--batch':
+        o.batch = wholeNumber(value(), arg, 1, 4096);
+        break;
+      case '--steps':
+        o.steps = wholeNumber(value(), arg, 1, 10_000);
+        break;
+      case '--warmup':
+        o.warmup = wholeNumber(value(), arg, 0, 1000);
+        break;
+      case '--backend':
+        o.backend = backendChoice(value());
+        break;
+      case '--browser-arg':
+        o.browserArgs.push(value(true));
+        break;
+      case '--verbose':
+        o.verbose = true;
+        break;
+      case '--node':
+        o.node = true;
+        break;
+      default:
+        throw unknownArgument(arg);
+    }
+  });
+  if (scanned === 'help') return 'help';
+  if (o.sweep === Boolean(o.preset)) {
+    throw new UsageError('give either --preset or --cardinality-sweep');
   }
-  if (o.sweep === Boolean(o.preset)) exit(`give either --preset or --cardinality-sweep\n${USAGE}`);
   if (o.preset && !Object.hasOwn(PRESETS, o.preset)) {
-    exit(`unknown preset "${o.preset}"; presets: ${presetNames().join(', ')}`);
-  }
-  if (!o.node) {
-    exit(
-      'not yet: the browser benchmark (headless Chromium through the built app) is still to ' +
-        'come; use --node to benchmark in Node (wasm or cpu)',
+    throw new UsageError(
+      `unknown preset "${o.preset}"; presets: ${presetNames().join(', ')}`,
+      false,
     );
   }
-  if (o.backend === 'webgl' || o.backend === 'webgpu') {
+  if (o.node && (o.backend === 'webgl' || o.backend === 'webgpu')) {
     // No WebGL in Node; WebGPU would need the npm `webgpu` package (dawn.node), not installed.
-    exit(`--backend ${o.backend} is not available in Node: use wasm or cpu`);
+    throw new UsageError(
+      `--backend ${o.backend} is not available with --node: use wasm or cpu ` +
+        '(or leave out --node to benchmark in headless Chromium)',
+      false,
+    );
   }
-  return o;
+  if (o.node && o.browserArgs.length) {
+    throw new UsageError('--browser-arg needs the browser: leave out --node', false);
+  }
+  const { batch, steps, warmup } = o;
+  return {
+    request: {
+      batch,
+      steps,
+      warmup,
+      ...(o.sweep ? { sweep: o.cardinalities } : { preset: o.preset }),
+    },
+    backend: o.backend,
+    node: o.node,
+    browserArgs: o.browserArgs,
+    verbose: o.verbose,
+  };
 }
 
-async function main() {
-  const o = parseArgs(process.argv.slice(2));
-  const init = await initBackend(o.backend, { wasmPaths: WASM_DIR });
-  const result = await runBenchmark({
-    batch: o.batch,
-    steps: o.steps,
-    warmup: o.warmup,
-    ...(o.sweep ? { sweep: o.cardinalities } : { preset: o.preset }),
+/** In Node: this process's TF.js, wasm binaries loaded from node_modules. */
+async function benchInNode(options: BenchCliOptions): Promise<BenchResult & { runtime: string }> {
+  // Imported here: TF.js takes a while to load, and the browser path does not need it.
+  const { initBackend } = await import('../src/engine/setBackend');
+  const { runBenchmark } = await import('../src/engine/bench');
+  const wasmDir = fileURLToPath(
+    new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url),
+  );
+  const init = await initBackend(options.backend, { wasmPaths: wasmDir });
+  const result = await runBenchmark(options.request);
+  return { ...init, runtime: `node ${process.version}`, ...result };
+}
+
+/** In headless Chromium: the app's worker, through window.cardinal.bench. */
+async function benchInBrowser(
+  options: BenchCliOptions,
+  session: BrowserSession,
+  log: (line: string) => void,
+) {
+  const page = await session.launch();
+  await session.load();
+  const runtime = await session.runtime();
+  log(`opened the app in ${runtime} in ${session.browserSeconds.toFixed(1)} s`);
+  const { request, backend } = options;
+  log(
+    `timing ${request.preset ?? `the cardinality sweep (C = ${request.sweep!.join(', ')})`}: ` +
+      `batch ${request.batch}, ${request.warmup} warm-up + ${request.steps} timed step(s) on ` +
+      `--backend ${backend}${request.preset ? ', then the tfjs-layers baseline' : ''}…`,
+  );
+  const result = await Promise.race([
+    session.crash,
+    page
+      .evaluate(({ b, r }) => window.cardinal!.bench(b, r), { b: backend, r: request })
+      .catch((error: unknown) => {
+        // Playwright gives "page.evaluate: Error: <message>" and the page's stack: the message.
+        const text = errorMessage(error).replace(/^page\.evaluate: (Error: )?/, '');
+        throw new Error(text.replace(/\n\s+at [^]*$/, ''));
+      }),
+  ]);
+  const { backend: name, adapter, why, ...figures } = result;
+  return { backend: name, adapter, why, runtime, ...figures };
+}
+
+export async function runCli(argv: string[], io: ScriptIo = processIo()): Promise<number> {
+  let options: BenchCliOptions;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed === 'help') {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${error.message}\n${error.showUsage ? `${USAGE}\n` : ''}`);
+    return 2;
+  }
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const print = (result: BenchResult) => {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (/software fallback|swiftshader/i.test(result.adapter) && result.backend !== 'wasm') {
+      log(`note: ${result.backend} ran on a software adapter (${result.adapter}), not a GPU`);
+    }
+    log(`wall ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  };
+  if (options.node) {
+    try {
+      return print(await benchInNode(options));
+    } catch (error) {
+      log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return 1;
+    }
+  }
+  const session = await BrowserSession.create({
+    name: 'bench',
+    log,
+    browserArgs: options.browserArgs,
+    verbose: options.verbose,
   });
-  console.log(JSON.stringify({ ...init, runtime: `node ${process.version}`, ...result }, null, 2));
+  try {
+    return print(await benchInBrowser(options, session, log));
+  } catch (error) {
+    if (session.interrupted) return 130; // the session is closing everything; its doing
+    log(`error: ${errorMessage(error)}`);
+    return 1;
+  } finally {
+    await session.close();
+  }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const status = await runCli(process.argv.slice(2));
+  // Exit explicitly: a library (vite's build, Playwright, TF.js) may leave a handle open.
+  process.exit(status);
+}

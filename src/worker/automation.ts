@@ -1,17 +1,23 @@
 /// <reference types="vite/client" />
 // The page's automation surface: a small typed API on `window.cardinal` for scripts that drive
-// the built app in a headless browser (scripts/train.ts). It adds no logic of its own: the
-// data layer's ensureDataset and the same TrainerClient and worker the UI uses.
+// the built app in a headless browser (scripts/train.ts, scripts/bench.ts). It adds no logic
+// of its own: the data layer's ensureDataset and the same TrainerClient and worker the UI uses.
 //
 //   await window.cardinal.ensureDataset('cifar10', (p) => …);   // server → IndexedDB
 //   const last = await window.cardinal.train(config, (event) => …);  // 'done' or 'error'
 //   window.cardinal.stop();                                       // ends the run after a step
+//   const figures = await window.cardinal.bench('wasm', { preset: 'resnet20', batch: 32, … });
 import { DataCache, ensureDataset, type DataProgress, type DatasetId } from '../data';
 import type { CachedDataset, Manifest } from '../data';
+import type { BenchRequest } from '../engine/bench';
+import type { BackendChoice, BackendInit } from '../engine/setBackend';
 import { TrainerClient } from './client';
 import type { RunConfig, WorkerEvent } from './protocol';
 
 export type FinalEvent = Extract<WorkerEvent, { type: 'done' | 'error' }>;
+
+/** The backend the worker benchmarked on, then runBenchmark's figures (src/engine/bench.ts). */
+export type BenchResult = BackendInit & Record<string, unknown>;
 
 export interface CardinalAutomation {
   /** Bumped when this interface changes incompatibly. */
@@ -26,6 +32,11 @@ export interface CardinalAutomation {
   train(config: RunConfig, onEvent?: (event: WorkerEvent) => void): Promise<FinalEvent>;
   /** Asks the running run to stop; its 'done' event then says stopped: true. */
   stop(): void;
+  /**
+   * Times training steps in the worker on the given backend (npm run bench); resolves with
+   * the figures, or rejects with the worker's error message (no backend, busy, a crash).
+   */
+  bench(backend: BackendChoice, request: BenchRequest): Promise<BenchResult>;
 }
 
 declare global {
@@ -38,6 +49,7 @@ export function installAutomation(): CardinalAutomation {
   const cache = new DataCache();
   let client: TrainerClient | null = null;
   const worker = () => (client ??= new TrainerClient());
+  let benches = 0;
   const api: CardinalAutomation = {
     version: 1,
     ensureDataset: (dataset, onProgress) =>
@@ -58,6 +70,23 @@ export function installAutomation(): CardinalAutomation {
       });
     },
     stop: () => client?.send({ type: 'stop' }),
+    bench(backend, request) {
+      const trainer = worker();
+      const runId = `bench-${++benches}-${Date.now().toString(36)}`;
+      return new Promise<BenchResult>((resolve, reject) => {
+        const unsubscribe = trainer.subscribe((event) => {
+          if (event.runId !== null && event.runId !== runId) return;
+          if (event.type === 'bench-result') {
+            unsubscribe();
+            resolve(event.result as BenchResult);
+          } else if (event.type === 'error') {
+            unsubscribe();
+            reject(new Error(event.message));
+          }
+        });
+        trainer.send({ type: 'bench', runId, backend, bench: request });
+      });
+    },
   };
   window.cardinal = api;
   return api;

@@ -1,0 +1,95 @@
+// npm run bench: option checking in-process (nothing built or launched), then one tiny real
+// benchmark in headless Chromium through the app's worker (build, server, Chromium,
+// window.cardinal.bench), checking the one JSON object it prints.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { chromiumPath } from '../e2e/chromium';
+import { REPO_ROOT } from './lib/browser';
+import { parseArgs, runCli, type BenchCliOptions } from './bench';
+
+/** Runs the CLI in-process; only usage errors and --help return before doing any work. */
+async function cli(...argv: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const status = await runCli(argv, {
+    stdout: { write: (t: string) => (out.stdout += t) },
+    stderr: { write: (t: string) => (out.stderr += t) } as unknown as NodeJS.WriteStream,
+  });
+  return { status, ...out };
+}
+
+describe('npm run bench: options', () => {
+  it('defaults to the browser on wasm, and takes --name=value and browser flags', () => {
+    const o = parseArgs(['--preset', 'resnet8', '--browser-arg', '--enable-foo']);
+    expect(o).toEqual<BenchCliOptions>({
+      request: { batch: 32, steps: 5, warmup: 1, preset: 'resnet8' },
+      backend: 'wasm',
+      node: false,
+      browserArgs: ['--enable-foo'],
+      verbose: false,
+    });
+    const sweep = parseArgs(['--cardinality-sweep', '--cardinalities=1,4', '--backend=webgpu']);
+    expect(sweep).toMatchObject({ request: { sweep: [1, 4] }, backend: 'webgpu' });
+    expect(parseArgs(['--help'])).toBe('help');
+  });
+
+  it.each([
+    [[], /give either --preset or --cardinality-sweep\nusage:/],
+    [['--preset', 'resnet8', '--cardinality-sweep'], /give either/],
+    [['--preset', 'resnet9'], /unknown preset "resnet9"; presets: resnet8/],
+    [['--preset', 'resnet8', '--batch', '0'], /--batch needs a whole number from 1/],
+    [['--preset', 'resnet8', '--steps', 'two'], /--steps needs a whole number/],
+    [['--cardinality-sweep', '--cardinalities', '1,,8'], /--cardinalities needs a whole/],
+    [['--preset', 'resnet8', '--backend', 'metal'], /unknown backend "metal"/],
+    [['--preset'], /--preset needs a value/],
+    [['--preset', 'resnet8', '--frobnicate'], /unknown option --frobnicate/],
+    [['--preset', 'resnet8', '--node', '--backend', 'webgpu'], /not available with --node/],
+    [['--preset', 'resnet8', '--node', '--browser-arg', '--x'], /leave out --node/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const run = await cli(...argv);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe.skipIf(!existsSync(chromiumPath))('npm run bench in headless Chromium', () => {
+  it('times resnet8 in the app worker and prints one JSON object', async () => {
+    const args = ['--preset', 'resnet8', '--batch', '2', '--steps', '1', '--warmup', '0'];
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+      (done, fail) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/bench.ts', ...args, '--backend', 'wasm'],
+          { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', fail);
+        child.on('close', (status) => done({ status, stdout, stderr }));
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({
+      backend: 'wasm',
+      adapter: expect.stringMatching(/^WebAssembly/),
+      why: 'wasm: asked for',
+      runtime: expect.stringMatching(/^chromium \d+\.\d+/),
+      batch: 2,
+      steps: 1,
+      warmup: 0,
+      preset: 'resnet8',
+      params: 75290,
+      baseline: { kind: 'tfjs-layers', params: 75290 },
+    });
+    expect(Object.keys(result).slice(0, 4)).toEqual(['backend', 'adapter', 'why', 'runtime']);
+    for (const key of ['msPerStep', 'imgPerSec', 'gflopPerSec', 'ratio']) {
+      expect(result[key], key).toBeGreaterThan(0);
+    }
+    expect(result.stepsMs).toHaveLength(1);
+    expect(run.stderr).toMatch(/built the app in/);
+  }, 120_000);
+});
