@@ -2,14 +2,15 @@
 // a tiny synthetic CIFAR-10 written to a temporary --data-dir, so CI exercises the runner (build,
 // server, Chromium, the app's worker) without public/data: one run to the end, one Ctrl-C.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath } from '../e2e/chromium';
 import { buildSyntheticArchive, streamOf } from '../src/data/synthetic';
-import { presetSpec } from '../src/spec/index';
+import { readSafetensors } from '../src/engine/export/safetensors';
+import { PRESETS, presetSpec } from '../src/spec/index';
 import { importArchiveToDir } from './lib/dataset-dir';
 import { REPO_ROOT } from './lib/browser';
 import { parseArgs, runCli, UsageError, type TrainOptions } from './train';
@@ -53,9 +54,7 @@ describe('npm run train: options', () => {
     expect(usageError([...base, '--backend', 'metal'])).toMatch(/unknown backend/);
     expect(usageError([...base, '--limit-train'])).toMatch(/--limit-train needs a value/);
     expect(usageError([...base, '--frobnicate'])).toMatch(/unknown option --frobnicate/);
-    expect(usageError([...base, '--export', 'out.safetensors'])).toBe(
-      '--export arrives with the export feature',
-    );
+    expect(usageError([...base, '--export'])).toMatch(/--export needs a value/);
   });
 
   it('validates spec and recipe files', async () => {
@@ -89,8 +88,8 @@ describe('npm run train: options', () => {
       };
     };
     const a = io();
-    expect(await runCli([...base, '--export', 'x.safetensors'], a.io)).toBe(2);
-    expect(a.out.stderr).toBe('--export arrives with the export feature\n');
+    expect(await runCli([...base, '--epochs', 'x'], a.io)).toBe(2);
+    expect(a.out.stderr).toMatch(/--epochs needs a whole number/);
     const b = io();
     expect(await runCli([...base, '--json', '--data-dir', join(work, 'none')], b.io)).toBe(1);
     expect(JSON.parse(b.out.stdout)).toMatchObject({ type: 'error', code: 'no-data' });
@@ -147,8 +146,9 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
   });
   const args = () => [...base, '--backend', 'wasm', '--batch', '16', '--data-dir', dataDir];
 
-  it('trains with the app worker and prints an epoch line and a summary', async () => {
-    const run = await train([...args(), '--json']);
+  it('trains with the app worker, prints an epoch line and a summary, exports the weights', async () => {
+    const exportPath = join(work, 'out.safetensors');
+    const run = await train([...args(), '--json', '--export', exportPath]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.lines.map((l) => l.type)).toEqual(['epoch', 'summary']);
     const [epoch, summary] = run.lines;
@@ -169,6 +169,11 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
       final: { testAcc: epoch.testAcc, trainLoss: epoch.trainLoss },
     });
     expect(run.stderr).toMatch(/backend wasm \(WebAssembly/);
+    // The same safetensors the page exports: every tensor of resnet8, the spec in the metadata.
+    const file = readSafetensors(new Uint8Array(readFileSync(exportPath)));
+    expect(summary.exported).toMatchObject({ path: exportPath, epoch: 1 });
+    expect(JSON.parse(file.metadata.spec)).toEqual(PRESETS.resnet8.spec);
+    expect([...file.tensors.keys()]).toContain('layer3.0.conv2.weight');
   }, 180_000);
 
   it('stops cleanly on Ctrl-C: the worker finishes its step, a summary, exit 130', async () => {

@@ -11,8 +11,11 @@
 // 130 interrupted.
 // Options: lib/trainOptions.ts; what it prints: lib/trainReport.ts; the browser: lib/session.ts.
 
-import { join, relative, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { DATASETS } from '../src/data/cifar';
 import type { DataProgress } from '../src/data/progress';
 import type { Manifest } from '../src/data/manifest';
@@ -209,6 +212,11 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
     if (end.type === 'error') {
       throw new RunFailure(end.code, runErrorMessage(end, recipe.optimizer.lr));
     }
+    const exported =
+      options.exportPath && lastEpoch
+        ? await exportWeights(page, config, options.preset, options.exportPath)
+        : null;
+    if (exported) log(`wrote ${exported.path} (weights of epoch ${exported.epoch})`);
     const summary = summaryRecord({
       options,
       stopped: end.stopped,
@@ -225,13 +233,36 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
       },
       wallSeconds: secondsSince(started),
     });
-    emit(summary, summaryLine(summary, title));
+    emit(exported ? { ...summary, exported } : summary, summaryLine(summary, title));
     return stopped || end.stopped ? 130 : 0;
   } catch (error) {
     if (session.interrupted) return 130; // the session is closing everything; its doing
     return fail(error instanceof RunFailure ? error.code : 'internal', errorMessage(error));
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * Writes the run's weights.safetensors, taken from the same export bundle the page's Export
+ * button downloads (so the file is the page's to the byte).
+ */
+async function exportWeights(page: Page, config: RunConfig, name: string, path: string) {
+  const request = {
+    runId: config.runId,
+    spec: config.spec,
+    recipe: config.recipe,
+    dataset: config.dataset,
+    name: basename(name).replace(/\.json$/, ''),
+    backend: config.backend,
+  };
+  try {
+    const bundle = await page.evaluate((r) => window.cardinal!.exportRun(r), request);
+    const weights = unzipSync(Buffer.from(bundle.base64, 'base64'))['weights.safetensors'];
+    await writeFile(path, weights);
+    return { path, bytes: weights.length, epoch: bundle.epoch };
+  } catch (error) {
+    throw new RunFailure('internal', `the export to ${path} failed: ${errorMessage(error)}`);
   }
 }
 

@@ -25,7 +25,8 @@ export const TRAIN_USAGE = [
   'usage: npm run train -- --preset <name | spec.json> --recipe <name | recipe.json>',
   '         --dataset cifar10|cifar100 [--epochs N] [--batch N] [--seed N]',
   '         [--limit-train N] [--limit-test N] [--backend auto|webgpu|webgl|wasm|cpu]',
-  '         [--data-dir public/data] [--browser-arg FLAG]... [--verbose] [--json]',
+  '         [--data-dir public/data] [--browser-arg FLAG]... [--export out.safetensors]',
+  '         [--verbose] [--json]',
 ].join('\n');
 
 /** Where `npm run data` puts datasets (by default) and the app serves them from. */
@@ -45,6 +46,8 @@ export interface TrainOptions {
   browserArgs: string[];
   verbose: boolean;
   json: boolean;
+  /** Where to write the trained weights (.safetensors), or null. */
+  exportPath: string | null;
   /** Things worth saying before training (e.g. the spec's class count was changed). */
   notes: string[];
 }
@@ -64,6 +67,7 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
     browserArgs: [] as string[],
     verbose: false,
     json: false,
+    exportPath: null as string | null,
   };
   const scanned = scanArgs(argv, (arg, value) => {
     switch (arg) {
@@ -110,7 +114,8 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
         o.browserArgs.push(value(true));
         break;
       case '--export':
-        throw new UsageError('--export arrives with the export feature', false);
+        o.exportPath = value();
+        break;
       default:
         throw unknownArgument(arg);
     }
@@ -152,6 +157,7 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
     browserArgs: o.browserArgs,
     verbose: o.verbose,
     json: o.json,
+    exportPath: o.exportPath,
     notes,
   };
 }

@@ -7,12 +7,13 @@
 //   const last = await window.cardinal.train(config, (event) => …);  // 'done' or 'error'
 //   window.cardinal.stop();                                       // ends the run after a step
 //   const figures = await window.cardinal.bench('wasm', { preset: 'resnet20', batch: 32, … });
+//   const zip = await window.cardinal.exportRun(request);  // the PyTorch bundle, base64
 import { DataCache, ensureDataset, type DataProgress, type DatasetId } from '../data';
 import type { CachedDataset, Manifest } from '../data';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice, BackendInit } from '../engine/setBackend';
 import { TrainerClient } from './client';
-import type { RunConfig, WorkerEvent } from './protocol';
+import type { ExportRequest, RunConfig, WorkerEvent } from './protocol';
 
 export type FinalEvent = Extract<WorkerEvent, { type: 'done' | 'error' }>;
 
@@ -37,6 +38,11 @@ export interface CardinalAutomation {
    * the figures, or rejects with the worker's error message (no backend, busy, a crash).
    */
   bench(backend: BackendChoice, request: BenchRequest): Promise<BenchResult>;
+  /**
+   * The export bundle (.zip) of a run's last checkpoint, as the page's Export button makes it;
+   * base64, because a script reads it across the page boundary as a string.
+   */
+  exportRun(request: ExportRequest): Promise<{ fileName: string; base64: string; epoch: number }>;
 }
 
 declare global {
@@ -87,7 +93,35 @@ export function installAutomation(): CardinalAutomation {
         trainer.send({ type: 'bench', runId, backend, bench: request });
       });
     },
+    exportRun(request) {
+      const trainer = worker();
+      return new Promise((resolve, reject) => {
+        const unsubscribe = trainer.subscribe((event) => {
+          if (event.runId !== request.runId) return;
+          if (event.type === 'export-ready') {
+            unsubscribe();
+            resolve({
+              fileName: event.fileName,
+              base64: toBase64(event.bytes),
+              epoch: event.epoch,
+            });
+          } else if (event.type === 'export-failed' || event.type === 'error') {
+            unsubscribe();
+            reject(new Error(event.message));
+          }
+        });
+        trainer.send({ type: 'export', request });
+      });
+    },
   };
   window.cardinal = api;
   return api;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
 }
