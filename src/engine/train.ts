@@ -41,6 +41,21 @@ export interface Evaluation {
   examples: number;
 }
 
+/** One epoch's figures: what the worker reports, the history keeps and the export writes. */
+export interface EpochMetrics {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  /** Accuracies in percent. */
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  valLoss?: number;
+  valAcc?: number;
+  perClassAcc: number[];
+  seconds: number;
+}
+
 /** The loss became NaN or infinite: the step was not applied, the weights are as before it. */
 export class DivergedError extends Error {
   constructor(readonly step: number) {

@@ -1,6 +1,7 @@
-import { useEffect, useState, type DragEvent } from 'react';
+import { useEffect } from 'react';
 import { DATASET_IDS, DATASETS, formatBytes, type DatasetId } from '../data';
 import { useData, type DataOperation } from '../store/data';
+import { FileDropZone } from './FileDropZone';
 
 /** Which datasets are cached, getting them (server download or archive import), removing them. */
 export function DataPanel() {
@@ -75,7 +76,19 @@ export function DataPanel() {
           })}
         </tbody>
       </table>
-      <ImportZone disabled={!!operation} onFile={importFile} />
+      <FileDropZone
+        label={
+          <>
+            Import an official CIFAR archive (<code>cifar-10-binary.tar.gz</code> or{' '}
+            <code>cifar-100-binary.tar.gz</code>):
+          </>
+        }
+        accept=".gz,.tgz,application/gzip"
+        disabled={!!operation}
+        onFile={importFile}
+        zoneTestId="drop-zone"
+        inputTestId="import-input"
+      />
       {operation && <Progress operation={operation} />}
       {error && (
         <p className="data-error" role="alert" data-testid="data-error">
@@ -95,44 +108,6 @@ export function DataPanel() {
         </p>
       )}
     </>
-  );
-}
-
-function ImportZone({ disabled, onFile }: { disabled: boolean; onFile: (f: File) => void }) {
-  const [over, setOver] = useState(false);
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const file = e.dataTransfer.files[0];
-    if (file && !disabled) onFile(file);
-  };
-  return (
-    <div
-      className={over ? 'drop-zone over' : 'drop-zone'}
-      data-testid="drop-zone"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-    >
-      <label>
-        Import an official CIFAR archive (<code>cifar-10-binary.tar.gz</code> or{' '}
-        <code>cifar-100-binary.tar.gz</code>): drop it here or{' '}
-        <input
-          type="file"
-          accept=".gz,.tgz,application/gzip"
-          data-testid="import-input"
-          disabled={disabled}
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) onFile(file);
-          }}
-        />
-      </label>
-    </div>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { FileDropZone } from './FileDropZone';
 import { DATASETS } from '../data/cifar';
 import { useData } from '../store/data';
 import type { RunRecord } from '../store/history';
@@ -78,7 +78,6 @@ export function WeightsImport() {
   const job = useRun((s) => s.importJob);
   const importWeights = useRun((s) => s.importWeights);
   const active = useRun((s) => s.status === 'running' || s.status === 'paused');
-  const [over, setOver] = useState(false);
   const busy = job?.state === 'busy';
   const disabled = busy || active;
   const start = (file: File) => {
@@ -86,46 +85,26 @@ export function WeightsImport() {
     const { dataset } = useData.getState();
     void importWeights(file, { spec, recipe, dataset });
   };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const file = e.dataTransfer.files[0];
-    if (file && !disabled) start(file);
-  };
   return (
     <div className="weights-import">
-      <div
-        className={over ? 'drop-zone over' : 'drop-zone'}
-        data-testid="weights-drop-zone"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-      >
-        <label>
-          Import weights (<code>.safetensors</code>, or an exported <code>.zip</code>): drop the
-          file here or{' '}
-          <input
-            type="file"
-            accept=".safetensors,.zip"
-            data-testid="weights-input"
-            disabled={disabled}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) start(file);
-            }}
-          />
-        </label>
-        <p className="muted hint">
-          {active
+      <FileDropZone
+        label={
+          <>
+            Import weights (<code>.safetensors</code>, or an exported <code>.zip</code>):
+          </>
+        }
+        accept=".safetensors,.zip"
+        disabled={disabled}
+        onFile={start}
+        zoneTestId="weights-drop-zone"
+        inputTestId="weights-input"
+        hint={
+          active
             ? 'Stop or finish the run first.'
             : 'A file without Cardinal metadata is checked against the network in the builder. ' +
-              'It is evaluated on the cached test split.'}
-        </p>
-      </div>
+              'It is evaluated on the cached test split.'
+        }
+      />
       {busy && (
         <p className="muted" role="status" data-testid="weights-busy">
           Checking and evaluating {job.fileName}…

@@ -5,9 +5,10 @@ import type { DatasetId } from '../data/cifar';
 import type { BackendName } from '../engine/backends';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
+import type { EpochMetrics } from '../engine/train';
 import type { ArchSpec, Recipe } from '../spec/types';
 
-export type { BackendChoice };
+export type { BackendChoice, EpochMetrics };
 
 export interface RunConfig {
   runId: string;
@@ -86,18 +87,6 @@ export interface ImportedWeights {
   results: EpochResults;
   backend: BackendName;
   adapter: string;
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAcc: number;
-  testLoss: number;
-  testAcc: number;
-  valLoss?: number;
-  valAcc?: number;
-  perClassAcc: number[];
-  seconds: number;
 }
 
 /**

@@ -19,19 +19,10 @@ import { compareTensors, readSafetensorsHeader, SafetensorsError } from './safet
 import { trainScriptSource } from './trainScript';
 import { expectedTensors, exportSafetensors, statsFor, type ExportMeta } from './weights';
 import type { Model } from '../model';
+import type { EpochMetrics } from '../train';
 
-/** One epoch's figures, as the worker reports them (EpochMetrics has these fields and more). */
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  /** Percent. */
-  trainAcc: number;
-  testLoss: number;
-  testAcc: number;
-  valLoss?: number;
-  valAcc?: number;
-  seconds: number;
-}
+/** One epoch's figures as metrics.csv holds them (per-class accuracy is not written). */
+export type EpochRecord = Omit<EpochMetrics, 'perClassAcc'>;
 
 export interface BundleInput {
   spec: ArchSpec;
