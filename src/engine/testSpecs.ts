@@ -1,43 +1,11 @@
-// Small specs for the engine's tests, written out by hand so the tests do not depend on the
-// presets. Not imported by application code.
+// Small specs for the engine's tests, written out so the tests do not depend on the presets'
+// sizes. Not imported by application code.
 
+import { basicStage, bottleneckStage } from '../spec/presets';
 import type { ArchSpec, StageSpec } from '../spec/types';
 
-export function basicStage(
-  blocks: number,
-  channels: number,
-  stride: number,
-  shortcut: StageSpec['shortcut'] = 'A',
-): StageSpec {
-  return {
-    blocks,
-    block: 'basic',
-    outChannels: channels,
-    bottleneckWidth: channels,
-    cardinality: 1,
-    stride,
-    shortcut,
-  };
-}
-
-export function bottleneckStage(
-  blocks: number,
-  outChannels: number,
-  width: number,
-  cardinality: number,
-  stride: number,
-  shortcut: StageSpec['shortcut'] = 'B',
-): StageSpec {
-  return {
-    blocks,
-    block: 'bottleneck',
-    outChannels,
-    bottleneckWidth: width,
-    cardinality,
-    stride,
-    shortcut,
-  };
-}
+// The stage builders are the presets' own, so a test spec means what a preset means.
+export { basicStage, bottleneckStage };
 
 function spec(stages: StageSpec[], overrides: Partial<ArchSpec> = {}): ArchSpec {
   return {

@@ -24,7 +24,12 @@ const cifarStem = (channels: number, dropout = 0): StemSpec => ({
 const imagenetStem: StemSpec = { kind: 'imagenet', channels: 64, dropout: 0 };
 
 /** Basic blocks have no separate inner width: bottleneckWidth mirrors outChannels, C = 1. */
-const basic = (blocks: number, channels: number, stride: number, shortcut: ShortcutKind) =>
+export const basicStage = (
+  blocks: number,
+  channels: number,
+  stride: number,
+  shortcut: ShortcutKind = 'A',
+) =>
   ({
     blocks,
     block: 'basic',
@@ -35,12 +40,14 @@ const basic = (blocks: number, channels: number, stride: number, shortcut: Short
     shortcut,
   }) satisfies StageSpec;
 
-const bottleneck = (
+/** width = cardinality × d, the channels of the grouped 3×3 conv. */
+export const bottleneckStage = (
   blocks: number,
   outChannels: number,
   width: number,
   cardinality: number,
   stride: number,
+  shortcut: ShortcutKind = 'B',
 ) =>
   ({
     blocks,
@@ -49,7 +56,7 @@ const bottleneck = (
     bottleneckWidth: width,
     cardinality,
     stride,
-    shortcut: 'B',
+    shortcut,
   }) satisfies StageSpec;
 
 function net(stem: StemSpec, stages: StageSpec[], overrides: Partial<ArchSpec> = {}): ArchSpec {
@@ -68,7 +75,11 @@ function net(stem: StemSpec, stages: StageSpec[], overrides: Partial<ArchSpec> =
 /** He et al. §4.2: 6n + 2 layers, stages of 16/32/64 channels, option-A shortcuts. */
 function cifarResNet(depth: number): ArchSpec {
   const n = (depth - 2) / 6;
-  return net(cifarStem(16), [basic(n, 16, 1, 'A'), basic(n, 32, 2, 'A'), basic(n, 64, 2, 'A')]);
+  return net(cifarStem(16), [
+    basicStage(n, 16, 1, 'A'),
+    basicStage(n, 32, 2, 'A'),
+    basicStage(n, 64, 2, 'A'),
+  ]);
 }
 
 const STRIDES = [1, 2, 2, 2];
@@ -77,8 +88,8 @@ const STRIDES = [1, 2, 2, 2];
 function torchvisionResNet(blocks: number[], kind: 'basic' | 'bottleneck'): ArchSpec {
   const stages = blocks.map((n, i) =>
     kind === 'basic'
-      ? basic(n, 64 << i, STRIDES[i], 'B')
-      : bottleneck(n, 256 << i, 64 << i, 1, STRIDES[i]),
+      ? basicStage(n, 64 << i, STRIDES[i], 'B')
+      : bottleneckStage(n, 256 << i, 64 << i, 1, STRIDES[i]),
   );
   return net(cifarStem(64), stages);
 }
@@ -86,14 +97,14 @@ function torchvisionResNet(blocks: number[], kind: 'basic' | 'bottleneck'): Arch
 /** ResNeXt paper §5.2 (CIFAR): 3 stages × 3 blocks, width C·d doubling per stage. */
 function resnext29(cardinality: number, d: number): ArchSpec {
   const stages = [0, 1, 2].map((i) =>
-    bottleneck(3, 256 << i, (cardinality * d) << i, cardinality, STRIDES[i]),
+    bottleneckStage(3, 256 << i, (cardinality * d) << i, cardinality, STRIDES[i]),
   );
   return net(cifarStem(64), stages);
 }
 
 /** torchvision's resnext*_32x4d layout: ImageNet stem, width 128 << i, out 256 << i. */
 function imagenetResNeXt(blocks: number[], width: (i: number) => number): ArchSpec['stages'] {
-  return blocks.map((n, i) => bottleneck(n, 256 << i, width(i), 32, STRIDES[i]));
+  return blocks.map((n, i) => bottleneckStage(n, 256 << i, width(i), 32, STRIDES[i]));
 }
 
 function plain(spec: ArchSpec): ArchSpec {
@@ -182,7 +193,7 @@ export const PRESETS: Record<string, Preset> = deepFreeze({
   notebook_resnext: {
     spec: net(
       cifarStem(64),
-      [0, 1, 2].map((i) => bottleneck(3, 64 << i, 64 << i, 8, STRIDES[i])),
+      [0, 1, 2].map((i) => bottleneckStage(3, 64 << i, 64 << i, 8, STRIDES[i])),
       { classes: 100 },
     ),
     group: 'notebook',
@@ -206,7 +217,7 @@ export const PRESETS: Record<string, Preset> = deepFreeze({
     // the first block of stages 2–4 (stage 1 keeps 32 channels at stride 1).
     spec: net(
       cifarStem(32, 0.02),
-      [2, 4, 4, 2].map((n, i) => basic(n, 32 << i, STRIDES[i], 'conv3x3')),
+      [2, 4, 4, 2].map((n, i) => basicStage(n, 32 << i, STRIDES[i], 'conv3x3')),
       { head: { pool: 'max4' }, classes: 100, reluAfterAdd: false },
     ),
     group: 'notebook',
