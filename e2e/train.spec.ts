@@ -66,3 +66,25 @@ test('a run interrupted by a reload resumes from its checkpoint and its curves c
   await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '3');
   await expect(page.getByTestId('run-history').locator('tr[data-status="done"]')).toHaveCount(1);
 });
+
+test('the recipe is editable beyond its name, and the edit travels in the link', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByTestId('recipe-select').selectOption('step-160');
+  const details = page.getByTestId('recipe-details');
+  await details.locator('summary').click();
+  await expect(details).toContainText('MultiStepLR: ×0.1 at epochs 80, 120');
+  const before = page.url();
+  await details.getByLabel('Weight decay').fill('0.0005');
+  await details.getByLabel('Label smoothing').fill('0.1');
+  await expect(page.getByTestId('recipe-select')).toHaveValue('');
+  expect(page.url()).not.toBe(before);
+
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  const reopened = other.getByTestId('recipe-details');
+  await reopened.locator('summary').click();
+  await expect(reopened.getByLabel('Weight decay')).toHaveValue('0.0005');
+  await expect(reopened.getByLabel('Label smoothing')).toHaveValue('0.1');
+});

@@ -4,6 +4,7 @@ import { useLab } from '../store/lab';
 import { useRun } from '../store/run';
 import { RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
 import type { BackendChoice } from '../engine/setBackend';
+import { RecipeDetails } from './RecipeDetails';
 
 const LIMITS = [0, 5000, 1000, 256];
 
@@ -24,6 +25,7 @@ export function TrainControls() {
       ? 'Get the dataset first (Data panel).'
       : null;
   const edit = (change: Partial<Recipe>) => setRecipe({ ...recipe, ...change });
+  const oneCycle = recipe.schedule.kind === 'onecycle' ? recipe.schedule : null;
   const setNumber = (value: string, apply: (n: number) => void) => {
     const n = Number(value);
     if (Number.isFinite(n) && n > 0) apply(n);
@@ -79,15 +81,20 @@ export function TrainControls() {
           />
         </label>
         <label>
-          Learning rate
+          {/* OneCycleLR ignores the optimizer's lr: there the field is its max_lr. */}
+          {oneCycle ? 'Max learning rate' : 'Learning rate'}
           <input
             data-testid="lr-input"
             type="number"
             step="any"
-            value={recipe.optimizer.lr}
+            value={oneCycle ? oneCycle.maxLr : recipe.optimizer.lr}
             disabled={active}
             onChange={(e) =>
-              setNumber(e.target.value, (lr) => edit({ optimizer: { ...recipe.optimizer, lr } }))
+              setNumber(e.target.value, (lr) =>
+                oneCycle
+                  ? edit({ schedule: { ...oneCycle, maxLr: lr } })
+                  : edit({ optimizer: { ...recipe.optimizer, lr } }),
+              )
             }
           />
         </label>
@@ -136,6 +143,7 @@ export function TrainControls() {
           </select>
         </label>
       </div>
+      <RecipeDetails disabled={active} />
       <div className="buttons">
         {!active && (
           <button
