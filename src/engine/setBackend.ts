@@ -67,7 +67,7 @@ async function tryBackend(name: BackendName, probe: BackendProbe): Promise<strin
 }
 
 /** WebGPU's fallback adapter or a SwiftShader renderer: a GPU API emulated on the CPU. */
-function isSoftwareGpu(probe: BackendProbe): boolean {
+export function isSoftwareGpu(probe: BackendProbe): boolean {
   if (probe.name !== 'webgpu' && probe.name !== 'webgl') return false;
   return Boolean(probe.fallbackAdapter) || /swiftshader|llvmpipe|software/i.test(probe.detail);
 }
