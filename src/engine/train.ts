@@ -133,8 +133,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return crossEntropy(logits, labels, recipe.labelSmoothing);
     }, trainable);
     tf.dispose([x, labels]);
-    const loss = (await value.data())[0];
-    const correctCount = (await correct!.data())[0];
+    // Both read-backs in flight at once: one wait for the device per step, not two.
+    const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
     tf.dispose([value, correct!]);
 
     if (!isFiniteLoss(loss)) {

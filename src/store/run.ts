@@ -53,7 +53,8 @@ interface RunState {
   why: string | null;
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
-  start(config: Omit<RunConfig, 'runId' | 'backend'>): void;
+  /** A new run of this experiment; backend and image limits come from this store. */
+  start(experiment: Pick<RunConfig, 'spec' | 'recipe' | 'dataset'>): void;
   resumeInterrupted(run: RunRecord): void;
   pause(): void;
   resume(): void;
@@ -73,6 +74,22 @@ interface RunState {
 
 const newRunId = (prefix = 'run') => `${prefix}-${Date.now().toString(36)}`;
 const testLimit = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 0);
+
+/** The record of a run about to start: nothing measured yet beyond `epochs` (a resume's). */
+function startingRecord(config: RunConfig, epochs: RunRecord['epochs'] = []): RunRecord {
+  return {
+    runId: config.runId,
+    createdAt: Date.now(),
+    config,
+    status: 'running',
+    backend: null,
+    adapter: null,
+    epochs,
+    losses: [],
+    results: null,
+    error: null,
+  };
+}
 
 /** Saves bytes as a file through the browser's download. */
 function download(bytes: Uint8Array, fileName: string) {
@@ -240,24 +257,16 @@ export const useRun = create<RunState>((set, get) => {
     chooseBackend(backend) {
       set({ backend });
     },
-    start(partial) {
-      const runId = newRunId();
-      const config: RunConfig = { ...partial, runId, backend: get().backend };
-      launch(
-        {
-          runId,
-          createdAt: Date.now(),
-          config,
-          status: 'running',
-          backend: null,
-          adapter: null,
-          epochs: [],
-          losses: [],
-          results: null,
-          error: null,
-        },
-        false,
-      );
+    start(experiment) {
+      const { backend, limitTrain } = get();
+      const config: RunConfig = {
+        ...experiment,
+        runId: newRunId(),
+        backend,
+        limitTrain,
+        limitTest: testLimit(limitTrain),
+      };
+      launch(startingRecord(config), false);
     },
     resumeInterrupted(run) {
       launch({ ...run, status: 'running', error: null }, true);
@@ -346,21 +355,7 @@ export const useRun = create<RunState>((set, get) => {
         limitTrain,
         limitTest: testLimit(limitTrain),
       };
-      launch(
-        {
-          runId,
-          createdAt: Date.now(),
-          config,
-          status: 'running',
-          backend: null,
-          adapter: null,
-          epochs: saved.history,
-          losses: [],
-          results: null,
-          error: null,
-        },
-        true,
-      );
+      launch(startingRecord(config, saved.history), true);
     },
   };
 });

@@ -5,7 +5,10 @@ import { HistoryExportButton } from './ExportImport';
 
 /** Every run this browser has trained; open one, resume an interrupted one, delete. */
 export function RunHistory() {
-  const { history, status, loadHistory, open, remove, resumeInterrupted } = useRun();
+  // Selectors, not the whole store: progress events arrive every 250 ms while training.
+  const history = useRun((s) => s.history);
+  const status = useRun((s) => s.status);
+  const { loadHistory, open, remove, resumeInterrupted } = useRun.getState();
   const busy = status === 'running' || status === 'paused';
   useEffect(() => {
     void loadHistory();

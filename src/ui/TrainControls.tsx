@@ -14,7 +14,10 @@ export function TrainControls() {
   const dataset = useData((s) => s.dataset);
   const cachedData = useData((s) => s.cached.find((c) => c.dataset === dataset && c.complete));
   const probes = useEnvironment((s) => s.backends);
-  const { backend, status, chooseBackend, start, pause, resume, stop } = useRun();
+  // Selectors, not the whole store: progress events arrive every 250 ms while training.
+  const backend = useRun((s) => s.backend);
+  const status = useRun((s) => s.status);
+  const { chooseBackend, start, pause, resume, stop } = useRun.getState();
   const limitTrain = useRun((s) => s.limitTrain);
   const setLimitTrain = useRun((s) => s.setLimitTrain);
 
@@ -151,15 +154,7 @@ export function TrainControls() {
             data-testid="train-button"
             disabled={blocker !== null}
             title={blocker ?? 'Train this network'}
-            onClick={() =>
-              start({
-                spec,
-                recipe,
-                dataset,
-                limitTrain,
-                limitTest: limitTrain ? Math.max(500, limitTrain / 5) : 0,
-              })
-            }
+            onClick={() => start({ spec, recipe, dataset })}
           >
             ▶ Train
           </button>
