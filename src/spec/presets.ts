@@ -117,6 +117,17 @@ const cifarDescription = (depth: number) =>
 export const PRESETS: Record<string, Preset> = deepFreeze({
   resnet8: { spec: cifarResNet(8), group: 'tiny', description: cifarDescription(8) },
   resnet14: { spec: cifarResNet(14), group: 'tiny', description: cifarDescription(14) },
+  // The cardinality study's default template: ResNeXt-29's layout cut to one block per stage
+  // and a quarter of its widths, so a study of several C trains in minutes.
+  resnext11_4x16d: {
+    spec: net(
+      cifarStem(32),
+      [0, 1, 2].map((i) => bottleneckStage(1, 64 << i, 64 << i, 4, STRIDES[i])),
+    ),
+    group: 'tiny',
+    description:
+      'Tiny ResNeXt: 3 stages × 1 grouped bottleneck, C = 4, width 64/128/256: the study template',
+  },
   ...Object.fromEntries(
     [20, 32, 44, 56, 110, 1202].map((depth) => [
       `resnet${depth}`,

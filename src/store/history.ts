@@ -25,6 +25,8 @@ export interface RunRecord {
   /** The latest epoch's confusion matrix and sample predictions. */
   results: EpochResults | null;
   error: string | null;
+  /** Training throughput so far (images per second of training steps, evaluation excluded). */
+  imagesPerSecond?: number;
   /** Set on the run that shows imported weights (its checkpoint holds them, weights only). */
   imported?: ImportedRun;
 }
@@ -37,6 +39,10 @@ export interface ImportedRun {
   fromFile: { spec: boolean; recipe: boolean; dataset: boolean };
   cardinalVersion: string | null;
 }
+
+/** Unique within this browser: time for order, a random tail for ids made in the same ms. */
+export const newRunId = (prefix = 'run') =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 const store = createStore('cardinal-runs', 'runs');
 

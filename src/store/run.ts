@@ -11,7 +11,8 @@ import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../worker/chec
 import { TrainerClient } from '../worker/client';
 import type { RunConfig, WorkerEvent } from '../worker/protocol';
 import { useData } from './data';
-import { deleteRun, downsample, loadRuns, saveRun, type RunRecord } from './history';
+import { downloadFile } from './download';
+import { deleteRun, downsample, loadRuns, newRunId, saveRun, type RunRecord } from './history';
 import { matchingPreset, useLab } from './lab';
 
 type Progress = Extract<WorkerEvent, { type: 'progress' }>;
@@ -53,8 +54,14 @@ interface RunState {
   why: string | null;
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
-  /** A new run of this experiment; backend and image limits come from this store. */
-  start(experiment: Pick<RunConfig, 'spec' | 'recipe' | 'dataset'>): void;
+  /**
+   * A new run of this experiment; backend and image limits come from this store unless the
+   * experiment sets them (the compare queue does). Returns the new run's id.
+   */
+  start(
+    experiment: Pick<RunConfig, 'spec' | 'recipe' | 'dataset'> &
+      Partial<Pick<RunConfig, 'runId' | 'limitTrain'>>,
+  ): string;
   resumeInterrupted(run: RunRecord): void;
   pause(): void;
   resume(): void;
@@ -72,7 +79,6 @@ interface RunState {
   continueTraining(run: RunRecord, recipe: Recipe): Promise<void>;
 }
 
-const newRunId = (prefix = 'run') => `${prefix}-${Date.now().toString(36)}`;
 const testLimit = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 0);
 
 /** The record of a run about to start: nothing measured yet beyond `epochs` (a resume's). */
@@ -89,20 +95,6 @@ function startingRecord(config: RunConfig, epochs: RunRecord['epochs'] = []): Ru
     results: null,
     error: null,
   };
-}
-
-/** Saves bytes as a file through the browser's download. */
-function download(bytes: Uint8Array, fileName: string) {
-  const url = URL.createObjectURL(
-    new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
-  );
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 let client: TrainerClient | null = null;
@@ -128,7 +120,7 @@ export const useRun = create<RunState>((set, get) => {
   function onTransferEvent(event: WorkerEvent): boolean {
     switch (event.type) {
       case 'export-ready':
-        download(event.bytes, event.fileName);
+        downloadFile(event.bytes, event.fileName, 'application/zip');
         set({
           exportJob: {
             runId: event.runId,
@@ -215,7 +207,12 @@ export const useRun = create<RunState>((set, get) => {
         set({
           progress: event,
           status: 'running',
-          current: current && { ...current, losses, status: 'running' },
+          current: current && {
+            ...current,
+            losses,
+            status: 'running',
+            imagesPerSecond: event.imagesPerSecond,
+          },
         });
         return;
       }
@@ -257,16 +254,16 @@ export const useRun = create<RunState>((set, get) => {
     chooseBackend(backend) {
       set({ backend });
     },
-    start(experiment) {
-      const { backend, limitTrain } = get();
+    start({ runId = newRunId(), limitTrain = get().limitTrain, ...experiment }) {
       const config: RunConfig = {
         ...experiment,
-        runId: newRunId(),
-        backend,
+        runId,
+        backend: get().backend,
         limitTrain,
         limitTest: testLimit(limitTrain),
       };
       launch(startingRecord(config), false);
+      return runId;
     },
     resumeInterrupted(run) {
       launch({ ...run, status: 'running', error: null }, true);
