@@ -5,7 +5,7 @@
 // [kh, kw, in/g, out], fc [in, out]); params.ts converts to PyTorch's for export.
 
 import * as tf from '@tensorflow/tfjs';
-import type { ConvLayer, Layer } from '../spec/layers';
+import type { ConvLayer, Layer, Row } from '../spec/layers';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec } from '../spec/types';
 import {
@@ -31,6 +31,18 @@ export interface BuildOptions {
   groupedConv?: GroupedConvStrategy;
 }
 
+/**
+ * Sees the activations of an eval forward, for the inside views (inspect.ts). The calls come
+ * from the forward's own layer walk, inside its tf.tidy: a tap that wants a tensor after the
+ * forward returns must tf.keep what it derives from it.
+ */
+export interface ForwardTaps {
+  /** After each layer of the stem or a block: `row.layers[index]`'s output. */
+  layer?(row: Row, index: number, output: tf.Tensor4D): void;
+  /** A residual block's two paths as they meet at its addition. */
+  add?(row: Row, branch: tf.Tensor4D, shortcut: tf.Tensor4D): void;
+}
+
 export interface Model {
   readonly spec: ArchSpec;
   readonly plan: ModelPlan;
@@ -45,9 +57,10 @@ export interface Model {
   /**
    * Logits [N, classes] for x [N, H, W, 3] (NHWC, float32, already normalised). training:
    * batch statistics and stem dropout; the batch statistics are queued (batchNorm.ts), not
-   * yet written to the buffers. Call it inside tf.tidy / variableGrads as usual.
+   * yet written to the buffers. Call it inside tf.tidy / variableGrads as usual. taps: eval
+   * only, lets a caller look at intermediate activations without a second layer walk.
    */
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  forward(x: tf.Tensor4D, training: boolean, taps?: ForwardTaps): tf.Tensor2D;
   /**
    * Folds the queued batch statistics into the running buffers, oldest first: the train step
    * calls it after its gradient step. The next forward (eval or training) also does it first,
@@ -117,10 +130,12 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     return c.bias ? tf.add(y, params.get(`${c.name}.bias`) as tf.Tensor1D) : y;
   };
 
-  const forward = (x: tf.Tensor4D, training: boolean): tf.Tensor2D => {
+  const forward = (x: tf.Tensor4D, training: boolean, taps?: ForwardTaps): tf.Tensor2D => {
     if (x.rank !== 4 || x.shape[3] !== 3) {
       throw new Error(`forward expects NHWC images with 3 channels, got [${x.shape.join(', ')}]`);
     }
+    // Training activations would also have to survive the gradient tape: not needed, not done.
+    if (taps && training) throw new Error('forward taps are for eval forwards only');
     if (pending.length > 0) {
       // Statistics of earlier training forwards the caller has not applied: fold them in now,
       // in order, so eval sees them and the queue stays bounded. Within a training forward
@@ -129,7 +144,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     }
     const bn = (t: tf.Tensor4D, name: string) => batchNorm(t, bnOf(name), training, pending);
     try {
-      return tf.tidy(() => run(x, training, bn));
+      return tf.tidy(() => run(x, training, bn, taps));
     } catch (error) {
       // A forward that failed half-way must not leave its statistics queued.
       discardBatchNormUpdates(pending);
@@ -141,6 +156,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     x: tf.Tensor4D,
     training: boolean,
     bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
+    taps?: ForwardTaps,
   ): tf.Tensor2D => {
     /** One stem or block layer on its path's activation (the block loop does the addition). */
     const apply = (t: tf.Tensor4D, l: Layer): tf.Tensor4D => {
@@ -162,17 +178,25 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       }
     };
 
-    let h = plan.stem.layers.reduce(apply, x);
+    const stem = plan.stem;
+    let h = stem.layers.reduce((t, l, index) => {
+      const y = apply(t, l);
+      taps?.layer?.(stem, index, y);
+      return y;
+    }, x);
     for (const block of plan.blocks) {
       // Both paths start from the block's input; with no shortcut layers (identity) the
       // addition adds the input itself, and a plain net has no addition at all.
       let out = h;
       let shortcut = h;
-      for (const l of block.layers) {
-        if (l.op === 'add') out = tf.add(out, shortcut);
-        else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
+      block.layers.forEach((l, index) => {
+        if (l.op === 'add') {
+          taps?.add?.(block, out, shortcut);
+          out = tf.add(out, shortcut);
+        } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
         else out = apply(out, l);
-      }
+        taps?.layer?.(block, index, l.branch === 'shortcut' ? shortcut : out);
+      });
       h = out;
     }
 
