@@ -6,7 +6,6 @@
 import { unzipSync } from 'fflate';
 import { version as cardinalVersion } from '../../package.json';
 import { DATASETS } from '../data/cifar';
-import { assignVariables } from '../engine/checkpoint';
 import {
   bundleFileName,
   exportModelBundle,
@@ -16,11 +15,11 @@ import {
   statsFor,
   type ExportMeta,
 } from '../engine/export';
-import { buildModel } from '../engine/model';
 import { createTrainer } from '../engine/train';
-import { loadCheckpoint, saveCheckpoint } from './checkpoints';
+import { saveCheckpoint } from './checkpoints';
 import type { EpochMetrics, ExportRequest, ImportedWeights, ImportRequest } from './protocol';
 import { epochResults, evaluate, loadCachedDataset } from './run';
+import { modelFromCheckpoint, requireCheckpoint } from './savedModel';
 
 export { cardinalVersion };
 
@@ -29,17 +28,9 @@ export async function exportRun(
   request: ExportRequest,
 ): Promise<{ fileName: string; bytes: Uint8Array; epoch: number }> {
   const { runId, spec, recipe, dataset, name } = request;
-  const saved = await loadCheckpoint(runId);
-  if (!saved) {
-    throw new Error(
-      'this run has no saved weights: they are saved at the end of each epoch, so export after ' +
-        'the first one',
-    );
-  }
-  const model = buildModel(spec, { seed: recipe.seed });
+  const saved = await requireCheckpoint(runId, 'export after the first one');
+  const model = modelFromCheckpoint(spec, saved, recipe.seed);
   try {
-    assignVariables(model.params, saved.checkpoint.params);
-    assignVariables(model.buffers, saved.checkpoint.buffers);
     // The accuracy of the epoch whose weights these are (a run's history can run ahead of its
     // checkpoint by a moment at an epoch's end).
     const measured = saved.history.find((h) => h.epoch === saved.epoch);

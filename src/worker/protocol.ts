@@ -5,10 +5,11 @@ import type { DatasetId } from '../data/cifar';
 import type { BackendName } from '../engine/backends';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
+import type { InsideView } from '../engine/inspect';
 import type { EpochMetrics } from '../engine/train';
 import type { ArchSpec, Recipe } from '../spec/types';
 
-export type { BackendChoice, EpochMetrics };
+export type { BackendChoice, EpochMetrics, InsideView };
 
 export interface RunConfig {
   runId: string;
@@ -43,7 +44,13 @@ export type WorkerRequest =
    * test split and stores it as the weights-only checkpoint of run `runId`; answered by
    * 'import-ready' or 'import-failed'. Nothing is stored when the file is refused.
    */
-  | { type: 'import'; request: ImportRequest };
+  | { type: 'import'; request: ImportRequest }
+  /**
+   * The inside views of a run for one test image: the live weights when the run is the one
+   * training (looked at between two steps), otherwise its last checkpoint. Answered by
+   * 'inspect-ready' or 'inspect-failed'.
+   */
+  | { type: 'inspect'; request: InspectRequest };
 
 export interface ExportRequest {
   runId: string;
@@ -68,6 +75,16 @@ export interface ImportRequest {
   recipe: Recipe;
   dataset: DatasetId;
   backend: BackendChoice;
+}
+
+export interface InspectRequest {
+  runId: string;
+  spec: ArchSpec;
+  dataset: DatasetId;
+  /** Used when no run is training (a training run's backend is used otherwise). */
+  backend: BackendChoice;
+  /** Which image of the test split (the sample grid shows the first ones, in order). */
+  imageIndex: number;
 }
 
 /** What an import found and measured; the page turns it into a RunRecord. */
@@ -132,4 +149,18 @@ export type WorkerEvent =
   | { type: 'import-ready'; runId: string; imported: ImportedWeights }
   /** The file was refused (the reader's message) or could not be evaluated; nothing changed. */
   | { type: 'import-failed'; runId: string; message: string }
+  /**
+   * epoch: epochs of training behind the weights; fractional for a live look mid-epoch. label:
+   * the image's true class. Typed arrays are transferred.
+   */
+  | {
+      type: 'inspect-ready';
+      runId: string;
+      epoch: number;
+      live: boolean;
+      imageIndex: number;
+      label: number;
+      view: InsideView;
+    }
+  | { type: 'inspect-failed'; runId: string; imageIndex: number; message: string }
   | { type: 'error'; runId: string | null; code: ErrorCode; message: string };

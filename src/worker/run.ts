@@ -12,6 +12,7 @@ import {
 } from '../data/batches';
 import { CIFAR100_STATS, CIFAR10_STATS } from '../engine/augment';
 import type { Checkpoint } from '../engine/checkpoint';
+import type { Model } from '../engine/model';
 import { createTrainer, type Evaluation, type Trainer } from '../engine/train';
 import type { Recipe } from '../spec/types';
 import { loadCheckpoint, saveCheckpoint, type SavedRun } from './checkpoints';
@@ -23,6 +24,19 @@ export interface RunControl {
   stopped: boolean;
   /** Resolves the wait of a paused run (set while it waits). */
   wake?: () => void;
+  /**
+   * The model being trained, for read-only looks (the inside views); set while it trains.
+   * `stepping` is the step under way: a look waits for it, so it never sees half a step.
+   */
+  live?: LiveModel;
+}
+
+export interface LiveModel {
+  runId: string;
+  model: Model;
+  /** Epochs trained so far, fractional mid-epoch. */
+  epochs: () => number;
+  stepping?: Promise<unknown>;
 }
 
 /** Progress events at most this often: enough for smooth charts, never a flood. */
@@ -125,6 +139,12 @@ export async function runTraining(
     stepsPerEpoch: source.batchesPerEpoch,
     checkpoint: saved && startingPoint(saved, recipe, source.batchesPerEpoch),
   });
+  const live: LiveModel = {
+    runId,
+    model: trainer.model,
+    epochs: () => trainer.steps() / source.batchesPerEpoch,
+  };
+  control.live = live;
   try {
     const totalSteps = recipe.epochs * source.batchesPerEpoch;
     let lastPost = 0;
@@ -146,7 +166,9 @@ export async function runTraining(
         }
         if (control.stopped) return true;
         const t0 = performance.now();
-        const result = await trainer.step(batch, epoch, batch.index);
+        const stepping = trainer.step(batch, epoch, batch.index);
+        live.stepping = stepping;
+        const result = await stepping.finally(() => (live.stepping = undefined));
         trainingMs += performance.now() - t0;
         imagesSinceStart += batch.size;
         lossSum += result.loss * batch.size;
@@ -200,6 +222,7 @@ export async function runTraining(
     }
     return false;
   } finally {
+    control.live = undefined;
     trainer.dispose();
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '../engine/setBackend';
 import { DivergedError } from '../engine/train';
 import { exportRun, importWeights } from './exportImport';
+import { inspectRun, inspectTransfers } from './inspect';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
 import { runTraining, type RunControl } from './run';
 
@@ -111,6 +112,26 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
           post({ type: 'import-failed', runId, message: messageOf(error) });
         }
       });
+      return;
+    }
+    case 'inspect': {
+      const { runId, imageIndex, backend } = request.request;
+      const answer = async () => {
+        try {
+          const ready = await inspectRun(
+            request.request,
+            () => control?.live,
+            () => backendFor(backend),
+          );
+          post(ready, inspectTransfers(ready.view));
+        } catch (error) {
+          post({ type: 'inspect-failed', runId, imageIndex, message: messageOf(error) });
+        }
+      };
+      // A look at the training run goes at once (between two of its steps); one at a saved
+      // run waits its turn behind exports and imports, like them building a model.
+      if (control?.live?.runId === runId) void answer();
+      else task(answer);
       return;
     }
     case 'bench': {
