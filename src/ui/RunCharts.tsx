@@ -13,7 +13,7 @@ import type { LossPoint } from '../store/history';
 import type { EpochMetrics } from '../worker/protocol';
 
 /** Exponential moving average with bias correction, as TensorBoard's smoothing. */
-function smooth(points: LossPoint[], weight = 0.9) {
+export function smooth(points: LossPoint[], weight = 0.9) {
   let ema = 0;
   return points.map((p, i) => {
     ema = weight * ema + (1 - weight) * p.loss;
