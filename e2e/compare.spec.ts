@@ -36,6 +36,10 @@ test('two runs that differ in learning rate compare: overlaid curves, metrics, d
   await expect(compare).toBeDisabled();
   for (const row of await done.all()) await row.locator('input[type=checkbox]').check();
   await expect(compare).toHaveText('Compare selected (2)');
+  await page
+    .locator('#history-title')
+    .locator('..')
+    .screenshot({ path: 'test-results/compare-history.png' });
   await compare.click();
 
   const view = page.getByTestId('compare-runs');
