@@ -77,6 +77,11 @@ interface RunState {
   importWeights(file: File, fallback: ImportFallback): Promise<void>;
   /** A new run from imported weights: their epoch onwards, `recipe`, a fresh optimizer. */
   continueTraining(run: RunRecord, recipe: Recipe): Promise<void>;
+  /**
+   * The training worker, started on first use. Other stores (the inside views) send through it
+   * too: one worker, so a look at the run that trains sees its live weights.
+   */
+  worker(): TrainerClient;
 }
 
 const testLimit = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 0);
@@ -243,6 +248,7 @@ export const useRun = create<RunState>((set, get) => {
   }
 
   return {
+    worker,
     backend: 'auto',
     limitTrain: 0,
     setLimitTrain: (limitTrain) => set({ limitTrain }),
