@@ -2,7 +2,7 @@
 // old run can be reopened and an interrupted one resumed after a reload.
 import { createStore, del, entries, set } from 'idb-keyval';
 import type { ArchSpec, Recipe } from '../spec';
-import type { EpochMetrics, EpochResults, RunConfig } from '../worker/protocol';
+import type { EpochMetrics, EpochResults, ErrorCode, RunConfig } from '../worker/protocol';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
 
@@ -25,6 +25,8 @@ export interface RunRecord {
   /** The latest epoch's confusion matrix and sample predictions. */
   results: EpochResults | null;
   error: string | null;
+  /** The worker's kind of error ('diverged', 'no-data'…), when error is set. */
+  errorCode?: ErrorCode;
   /** Training throughput so far (images per second of training steps, evaluation excluded). */
   imagesPerSecond?: number;
   /** Set on the run that shows imported weights (its checkpoint holds them, weights only). */

@@ -236,7 +236,10 @@ export const useRun = create<RunState>((set, get) => {
         );
         return;
       case 'error':
-        update({ status: 'error', error: event.message }, { status: 'error' });
+        update(
+          { status: 'error', error: event.message, errorCode: event.code },
+          { status: 'error' },
+        );
         return;
     }
   }

@@ -1,5 +1,6 @@
 import { useRun } from '../store/run';
 import { ExportButton, ImportedSummary, WeightsImport } from './ExportImport';
+import { CurrentRunInside } from './inside/InsideViews';
 import { ResultsView } from './ResultsView';
 import { AccuracyChart, LearningRateChart, LossChart } from './RunCharts';
 
@@ -21,6 +22,7 @@ export function RunView() {
     <>
       <WeightsImport />
       <CurrentRun />
+      <CurrentRunInside />
     </>
   );
 }
