@@ -36,3 +36,10 @@ export {
   type UrlState,
   type DecodedState,
 } from './url';
+export {
+  cardinalityStudy,
+  armLabel,
+  STUDY_CARDINALITIES,
+  type Study,
+  type StudyArm,
+} from './study';
