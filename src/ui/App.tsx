@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useEnvironment } from '../store/environment';
+import { useQueue } from '../store/queueStore';
 import { ArchitectureSummary } from './ArchitectureSummary';
 import { BackendBadges } from './BackendBadges';
 import { DataPanel } from './DataPanel';
@@ -18,6 +19,8 @@ export function App() {
 
   useEffect(() => {
     void probe();
+    // The run queue picks up where it was: a study's next run, or the one a reload interrupted.
+    void useQueue.getState().load();
   }, [probe]);
 
   useEffect(() => {
