@@ -5,11 +5,13 @@ assertChromium();
 
 // The tests run against the built app (`vite build` runs first in `npm run test:e2e`), because
 // the minified build is what users get and where WASM threading bugs show up.
-const port = 4173;
+// E2E_PORT / E2E_DIST / E2E_OUT let two checkouts (or two people in one) test side by side.
+const port = Number(process.env.E2E_PORT ?? 4173);
+const dist = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results/artifacts',
+  outputDir: process.env.E2E_OUT ?? 'test-results/artifacts',
   timeout: 120_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
@@ -24,7 +26,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
