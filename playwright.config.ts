@@ -24,6 +24,16 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     viewport: { width: 1280, height: 900 },
     trace: 'retain-on-failure',
+    // The first-visit tour would greet every test; e2e/tour.spec.ts starts without this.
+    storageState: {
+      cookies: [],
+      origins: [
+        {
+          origin: `http://127.0.0.1:${port}`,
+          localStorage: [{ name: 'cardinal.tour', value: 'done' }],
+        },
+      ],
+    },
   },
   webServer: {
     command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
