@@ -11,6 +11,15 @@ export function compact(n: number): string {
   return String(n);
 }
 
+/** 83.4 → "1 m 23 s", 12.34 → "12.3 s". */
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h} h ${m} m` : `${m} m ${s % 60} s`;
+}
+
 /** Bytes as MB/GB. */
 export function bytes(n: number): string {
   if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GB`;

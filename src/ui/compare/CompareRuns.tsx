@@ -11,7 +11,7 @@ import {
 } from '../../store/compare';
 import { downloadFile } from '../../store/download';
 import type { RunRecord } from '../../store/history';
-import { compact, grouped } from '../format';
+import { compact, duration, grouped } from '../format';
 import { OverlayAccuracyChart, OverlayLossChart, type Series } from './OverlayCharts';
 import { seriesColor } from './palette';
 import './compare.css';
@@ -30,15 +30,6 @@ interface Column {
 
 const percent = (v: number) => `${v.toFixed(2)}%`;
 const fixed = (digits: number) => (v: number) => v.toFixed(digits);
-
-/** 83.4 → "1 m 23 s", 12.34 → "12.3 s". */
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h ? `${h} h ${m} m` : `${m} m ${s % 60} s`;
-}
 
 // One list for the table and the CSV, so the two never disagree.
 const COLUMNS: Column[] = [
