@@ -1,0 +1,206 @@
+// The study's form: a template network, the cardinalities to try, "keep complexity fixed", the
+// run's size (epochs, batch, seed, train images) and the plan table; "Queue study" puts one run
+// per cardinality in the run queue, every one with the same recipe and seed (same data order).
+import { useMemo, useState } from 'react';
+import { DATASETS } from '../../data/cifar';
+import {
+  armLabel,
+  cardinalityStudy,
+  PRESETS,
+  presetSpec,
+  STUDY_CARDINALITIES,
+  type ArchSpec,
+  type Recipe,
+} from '../../spec';
+import { useData } from '../../store/data';
+import { useLab } from '../../store/lab';
+import { useQueue } from '../../store/queueStore';
+import { useRun } from '../../store/run';
+import { StudyPlan } from './StudyPlan';
+
+export const DEFAULT_TEMPLATE = 'resnext20_4x16d';
+/** The template option that takes the network in the builder. */
+const BUILDER = 'builder';
+const DEFAULT_CARDINALITIES = [1, 2, 4, 8];
+
+/** The presets a study can start from: those with bottleneck blocks (cardinality needs groups). */
+const TEMPLATES = Object.keys(PRESETS).filter((name) =>
+  PRESETS[name].spec.stages.some((s) => s.block === 'bottleneck'),
+);
+
+type RunSize = Pick<Recipe, 'epochs' | 'batchSize' | 'seed'>;
+
+function NumberField(props: {
+  label: string;
+  testId: string;
+  value: number;
+  min?: number;
+  title?: string;
+  onChange(n: number): void;
+}) {
+  const { label, testId, value, min, title, onChange } = props;
+  return (
+    <label title={title}>
+      {label}
+      <input
+        data-testid={testId}
+        type="number"
+        min={min}
+        value={value}
+        onChange={(e) => {
+          const n = Number(e.target.value);
+          if (e.target.value !== '' && Number.isInteger(n) && (min === undefined || n >= min))
+            onChange(n);
+        }}
+      />
+    </label>
+  );
+}
+
+export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
+  const labSpec = useLab((s) => s.spec);
+  const labRecipe = useLab((s) => s.recipe);
+  const dataset = useData((s) => s.dataset);
+  const cached = useData((s) => s.cached.some((c) => c.dataset === dataset && c.complete));
+  const backend = useRun((s) => s.backend);
+  const [template, setTemplate] = useState(DEFAULT_TEMPLATE);
+  const [picked, setPicked] = useState<number[]>(DEFAULT_CARDINALITIES);
+  const [keepComplexity, setKeepComplexity] = useState(true);
+  // Epochs, batch and seed start as the Training panel's and can differ for the study.
+  const [size, setSize] = useState<Partial<RunSize>>({});
+  const [limitTrain, setLimitTrain] = useState(() => useRun.getState().limitTrain || 5000);
+  const recipe: Recipe = { ...labRecipe, ...size };
+  const classes = DATASETS[dataset].classes;
+
+  const study = useMemo(() => {
+    const base: ArchSpec = template === BUILDER ? labSpec : presetSpec(template)!;
+    // The output layer follows the dataset, as in the builder.
+    return cardinalityStudy({ ...base, classes }, picked, keepComplexity);
+  }, [template, labSpec, classes, picked, keepComplexity]);
+  const arms = study.arms.filter((a) => a.issues.length === 0);
+
+  const blocker = !cached
+    ? `Get ${DATASETS[dataset].title} first (Data panel).`
+    : arms.length === 0
+      ? 'No cardinality here can train: tick one without a problem.'
+      : null;
+
+  function toggle(c: number, on: boolean) {
+    setPicked((now) => (on ? [...now, c].sort((a, b) => a - b) : now.filter((x) => x !== c)));
+  }
+
+  function queue() {
+    const cs = arms.map((a) => a.cardinality);
+    const name = template === BUILDER ? 'the builder’s network' : template;
+    const id = useQueue.getState().enqueue(
+      {
+        title: `Cardinality study: ${name}, C = ${cs.join(', ')}${keepComplexity ? '' : ' (widths kept)'}`,
+        kind: 'study',
+        meta: { template: name, cardinalities: cs, keepComplexity, dataset },
+      },
+      arms.map((a) => ({
+        label: armLabel(a),
+        experiment: { spec: a.spec, recipe, dataset, limitTrain },
+      })),
+    );
+    onQueued(id);
+  }
+
+  return (
+    <div className="study-form" data-testid="study-form">
+      <div className="study-fields">
+        <label>
+          Template network
+          <select
+            data-testid="study-template"
+            value={template}
+            onChange={(e) => setTemplate(e.target.value)}
+          >
+            <option value={BUILDER}>the builder’s network</option>
+            {TEMPLATES.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="study-cs">
+          <legend>Cardinalities C</legend>
+          {STUDY_CARDINALITIES.map((c) => (
+            <label key={c} className="check">
+              <input
+                type="checkbox"
+                data-testid={`study-c-${c}`}
+                checked={picked.includes(c)}
+                onChange={(e) => toggle(c, e.target.checked)}
+              />
+              {c}
+            </label>
+          ))}
+        </fieldset>
+        <label className="check study-keep">
+          <input
+            type="checkbox"
+            data-testid="study-keep-complexity"
+            checked={keepComplexity}
+            onChange={(e) => setKeepComplexity(e.target.checked)}
+          />
+          Keep complexity fixed
+        </label>
+      </div>
+      <p className="muted study-hint">
+        {keepComplexity
+          ? 'Each C gets the per-path width d that keeps params and multiply-adds close to C = 1’s (ResNeXt paper, Table 2): more, thinner paths for the same budget.'
+          : 'Every C keeps the template’s bottleneck widths, so d = width / C: the same widths split into more groups, which makes the network smaller as C grows.'}
+      </p>
+      <div className="study-fields">
+        <NumberField
+          label="Epochs"
+          testId="study-epochs"
+          min={1}
+          value={recipe.epochs}
+          onChange={(epochs) => setSize({ ...size, epochs })}
+        />
+        <NumberField
+          label="Batch"
+          testId="study-batch"
+          min={1}
+          value={recipe.batchSize}
+          onChange={(batchSize) => setSize({ ...size, batchSize })}
+        />
+        <NumberField
+          label="Seed"
+          testId="study-seed"
+          value={recipe.seed}
+          title="Every run gets this seed: the same initial draw and the same data order"
+          onChange={(seed) => setSize({ ...size, seed })}
+        />
+        <NumberField
+          label="Train images (0 = all)"
+          testId="study-limit"
+          min={0}
+          value={limitTrain}
+          onChange={setLimitTrain}
+        />
+      </div>
+      <p className="muted study-hint">
+        The rest of the recipe (optimizer {recipe.optimizer.kind}, lr {recipe.optimizer.lr},{' '}
+        {recipe.schedule.kind} schedule), the dataset ({DATASETS[dataset].title}) and the backend (
+        {backend}) are the Training panel’s and the Data panel’s.
+      </p>
+      <StudyPlan study={study} />
+      <div className="buttons study-buttons">
+        <button
+          type="button"
+          data-testid="study-queue"
+          disabled={blocker !== null}
+          title={blocker ?? 'Train these networks one after another'}
+          onClick={queue}
+        >
+          Queue study ({arms.length} run{arms.length === 1 ? '' : 's'})
+        </button>
+        {blocker && <span className="blocker">{blocker}</span>}
+      </div>
+    </div>
+  );
+}
