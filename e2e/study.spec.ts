@@ -32,8 +32,14 @@ test('a two-cardinality study queues, pauses across a reload, finishes and compa
   await page.getByTestId('recipe-select').selectOption('quick');
   await page.getByTestId('backend-select').selectOption('wasm');
 
-  // The form: a tiny ResNeXt at C = 1 and 2, equal complexity, one short epoch each.
+  // The builder's ResNet-20 has no bottleneck blocks: the form says why it cannot be a template.
   const form = page.getByTestId('study-form');
+  await form.getByTestId('study-template').selectOption('builder');
+  await expect(form.getByTestId('study-template-issues')).toContainText('no bottleneck blocks');
+  await expect(form.getByTestId('study-queue')).toBeDisabled();
+  await form.screenshot({ path: 'test-results/study-no-bottleneck.png' });
+
+  // The form: a tiny ResNeXt at C = 1 and 2, equal complexity, one short epoch each.
   await form.getByTestId('study-template').selectOption('resnext11_4x16d');
   await form.getByTestId('study-c-4').uncheck();
   await form.getByTestId('study-c-8').uncheck();

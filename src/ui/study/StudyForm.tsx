@@ -79,11 +79,15 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
   }, [template, labSpec, classes, picked, keepComplexity]);
   const arms = study.arms.filter((a) => a.issues.length === 0);
 
-  const blocker = !cached
-    ? `Get ${DATASETS[dataset].title} first (Data panel).`
-    : arms.length === 0
-      ? 'No cardinality here can train: tick one without a problem.'
-      : null;
+  const blocker = study.issues.length
+    ? 'The template cannot be studied (see above).'
+    : picked.length === 0
+      ? 'Tick at least one cardinality.'
+      : arms.length === 0
+        ? 'None of these cardinalities can train (see the table).'
+        : !cached
+          ? `Get ${DATASETS[dataset].title} first (Data panel).`
+          : null;
 
   function toggle(c: number, on: boolean) {
     setPicked((now) => (on ? [...now, c].sort((a, b) => a - b) : now.filter((x) => x !== c)));
