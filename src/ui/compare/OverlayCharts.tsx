@@ -28,8 +28,8 @@ export interface Series {
 }
 
 // Tick labels filled, not stroked: stroked text looks bold, and bolder still in the PNG.
-const AXIS = { fill: 'var(--muted)', fontSize: 12 };
-const TOOLTIP = {
+export const AXIS = { fill: 'var(--muted)', fontSize: 12 };
+export const TOOLTIP = {
   contentStyle: {
     background: 'var(--panel)',
     border: '1px solid var(--border)',
@@ -71,6 +71,24 @@ export function ChartPngButton({
     >
       PNG
     </button>
+  );
+}
+
+/** The charts' HTML legend (long labels wrap; the PNG export redraws it from data-legend-color). */
+export function ChartLegend({
+  entries,
+}: {
+  entries: { id: string; label: string; color: string }[];
+}) {
+  return (
+    <ul className="overlay-legend">
+      {entries.map((e) => (
+        <li key={e.id} data-legend-color={e.color}>
+          <span className="swatch" style={{ background: e.color }} aria-hidden />
+          {e.label}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -133,14 +151,7 @@ function OverlayChart(props: {
           ))}
         </LineChart>
       </ResponsiveContainer>
-      <ul className="overlay-legend">
-        {series.map((s) => (
-          <li key={s.id} data-legend-color={s.color}>
-            <span className="swatch" style={{ background: s.color }} aria-hidden />
-            {s.label}
-          </li>
-        ))}
-      </ul>
+      <ChartLegend entries={series} />
     </figure>
   );
 }

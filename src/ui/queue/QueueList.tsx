@@ -13,7 +13,7 @@ function ItemDetail({ item, run }: GroupRun) {
   const epochs = item.experiment.recipe.epochs;
   if (item.state === 'running') {
     if (!progress) return <>starting…</>;
-    const at = `epoch ${progress.epoch}/${epochs}, step ${progress.step}/${progress.stepsPerEpoch}`;
+    const at = `epoch ${progress.epoch + 1}/${epochs}, step ${progress.step}/${progress.stepsPerEpoch}`;
     return (
       <>{paused ? `paused at ${at}` : `${at} · ${progress.imagesPerSecond.toFixed(0)} img/s`}</>
     );

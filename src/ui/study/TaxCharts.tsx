@@ -14,10 +14,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { ChartPngButton } from '../compare/OverlayCharts';
+import { AXIS, ChartLegend, ChartPngButton, TOOLTIP } from '../compare/OverlayCharts';
 import type { StudyRow } from './studyRows';
-
-const AXIS = { fill: 'var(--muted)', fontSize: 12 };
 
 function CardinalityBars(props: {
   rows: StudyRow[];
@@ -58,13 +56,7 @@ function CardinalityBars(props: {
             <YAxis tick={AXIS} width={48} domain={[0, 'auto']} />
             <Tooltip
               cursor={{ fill: 'var(--border)', opacity: 0.4 }}
-              contentStyle={{
-                background: 'var(--panel)',
-                border: '1px solid var(--border)',
-                borderRadius: 6,
-                fontSize: 12,
-              }}
-              labelStyle={{ color: 'var(--text)' }}
+              {...TOOLTIP}
               labelFormatter={(c) => `C = ${String(c)}`}
               formatter={(v) => [typeof v === 'number' ? format(v) : String(v), unit]}
             />
@@ -82,14 +74,7 @@ function CardinalityBars(props: {
           </BarChart>
         </ResponsiveContainer>
       )}
-      <ul className="overlay-legend">
-        {data.map((d) => (
-          <li key={d.c} data-legend-color={d.color}>
-            <span className="swatch" style={{ background: d.color }} aria-hidden />
-            {d.label}
-          </li>
-        ))}
-      </ul>
+      <ChartLegend entries={data.map((d) => ({ id: d.c, label: d.label, color: d.color }))} />
     </figure>
   );
 }
