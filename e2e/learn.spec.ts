@@ -63,9 +63,24 @@ test('the degradation demo queues its four runs and overlays all four curves', a
   await expect(learn.getByTestId('learn-loss').locator('.recharts-line.overlay-line')).toHaveCount(
     4,
   );
-  // The augmentation demo has a train-vs-test view; it has no runs yet, so no charts.
+  // The augmentation demo adds train against test accuracy: two lines per run.
   await learn.getByTestId('learn-demo-augmentation').click();
   await expect(learn.getByTestId('learn-narrative')).toContainText('crop');
   await expect(learn.getByTestId('learn-group')).toHaveCount(0);
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await learn.getByTestId('learn-limit').fill('64');
+  await learn.getByTestId('learn-epochs').fill('1');
+  await learn.getByTestId('learn-run').click();
+  await expect(learn.locator('[data-testid="queue-item"][data-state="done"]')).toHaveCount(2, {
+    timeout: 120_000,
+  });
+  await expect(learn.getByTestId('learn-gap').locator('.recharts-line.overlay-line')).toHaveCount(
+    4,
+  );
+  await expect(learn.getByTestId('learn-gap')).toContainText('no augmentation: train');
+  await panel.screenshot({ path: 'test-results/learn-augmentation-dark.png' });
+  // Back to the degradation demo: its group is still there.
+  await learn.getByTestId('learn-demo-degradation').click();
+  await expect(learn.getByTestId('queue-item')).toHaveCount(4);
   expect(errors).toEqual([]);
 });

@@ -83,7 +83,10 @@ function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
 /** A cap on every run of the demo; blank leaves the demo's value. */
 function ShortenField(props: { label: string; testId: string; onChange: (n: number) => void }) {
   return (
-    <label className="learn-shorten">
+    <label
+      className="learn-shorten"
+      title="Caps every run of the demo, for a slow machine or a first try; blank keeps the demo's size"
+    >
       {props.label}
       <input
         data-testid={props.testId}

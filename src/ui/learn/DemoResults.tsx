@@ -120,7 +120,7 @@ export function DemoResults({ demo, group }: { demo: Demo; group: QueueGroup }) 
           <OverlayAccuracyChart
             series={gap}
             testId="learn-gap"
-            title="Train vs test accuracy per epoch (%): the gap is memorisation"
+            title="Train vs test accuracy per epoch (%)"
             fileName={`learn-${demo.id}-gap.png`}
           />
         )}
