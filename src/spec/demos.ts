@@ -147,7 +147,7 @@ export const DEMOS: readonly Demo[] = [
     narrative: {
       idea: 'On paper a deeper network can never do worse than a shallower one: its extra layers could just pass their input through. He et al. (2016) found that plain networks do get worse as they get deeper — and worse on the training set, so this is not overfitting: the deeper net is harder to optimise. A residual network adds a shortcut around every pair of layers, so each block only has to learn a correction to the identity.',
       watch:
-        'The training loss. The plain pair splits: plain-56 stays above plain-20 although it has three times the layers and parameters. The residual pair does not split that way: ResNet-56 keeps up with ResNet-20, and with the full schedule ends below it.',
+        'The training loss. The plain pair splits: plain-56 stays above plain-20 although it has three times the layers and parameters. Over the full schedule the residual pair ends the other way round: ResNet-56 below ResNet-20.',
       meaning:
         'Depth is not the problem; being hard to train is. With shortcuts the same 56 layers train at least as well as 20, which is what made networks of 100 layers and more practical.',
     },
@@ -157,7 +157,7 @@ export const DEMOS: readonly Demo[] = [
         runs: degradationRuns(heFirstEpochs(3), 10_000),
         dataset: 'cifar10',
         expect:
-          'From the first epoch plain-56’s training loss sits above plain-20’s and the gap widens (a PyTorch check of this size: 2.25 against 2.00 in epoch 1, 2.11 against 1.78 in epoch 2); ResNet-56 keeps up with ResNet-20 (its lead needs the long schedule).',
+          'The plain pair: from the first epoch plain-56’s training loss sits above plain-20’s and the gap widens (a PyTorch check of this size: 2.25 against 2.00 in epoch 1, 2.05 against 1.70 in epoch 3). The residual pair needs the long schedule: at lr 0.1 ResNet-56 has a rough first epoch (2.98) and is still behind ResNet-20 after 3 (2.01 against 1.57), though already below plain-56.',
         recipeNote: 'He et al.’s step-160 recipe (SGD 0.1, batch 128), its first 3 epochs',
       },
       full: {
