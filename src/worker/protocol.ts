@@ -19,6 +19,7 @@ export interface RunConfig {
   backend: BackendChoice;
   /** Use only the first N train / test records (demos, tests); 0 = all. */
   limitTrain: number;
+  /** Also caps the held-out validation images evaluated each epoch. */
   limitTest: number;
 }
 

@@ -68,7 +68,8 @@ async function loadSplits(config: RunConfig) {
   const { train, validation } = splitValidation(data.train, config.recipe.validationSplit);
   return {
     train: limit(train, config.limitTrain),
-    validation: validation.count > 0 ? validation : null,
+    // Held-out images are evaluated like the test split: a short run checks a few of them.
+    validation: validation.count > 0 ? limit(validation, config.limitTest) : null,
     test: limit(data.test, config.limitTest),
   };
 }
