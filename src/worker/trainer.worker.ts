@@ -17,6 +17,7 @@ import { exportRun, importWeights } from './exportImport';
 import { inspectRun, inspectTransfers } from './inspect';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
 import { runTraining, type RunControl } from './run';
+import { explainWasmAbort } from './wasmMemory';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -80,7 +81,9 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         const stopped = await runTraining(config, resume, control, post);
         post({ type: 'done', runId: config.runId, stopped });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const raw = messageOf(error);
+        const batch = config.recipe.batchSize;
+        const message = explainWasmAbort(raw, lastInit?.init.backend ?? '', batch) ?? raw;
         post({ type: 'error', runId: config.runId, code: errorCode(error), message });
       } finally {
         control = null;
