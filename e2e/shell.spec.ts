@@ -8,7 +8,7 @@ test('the page renders the app shell and finds the TF.js backends, WebGPU among 
 
   await page.goto('/');
   await expect(page.getByTestId('app-shell')).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Cardinal' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Cardinal', exact: true })).toBeVisible();
 
   const badges = page.getByTestId('backends');
   await expect(badges.locator('[data-backend]')).toHaveCount(4);
