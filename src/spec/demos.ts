@@ -178,7 +178,7 @@ export const DEMOS: readonly Demo[] = [
         expect:
           'The plain pair splits from the first epoch: in a PyTorch check of this size (same networks, recipe and init) plain-56 ended at a training loss of 2.21 against plain-20’s 1.67 (test 18% against 40%). With shortcuts the same depth trains: ResNet-56 1.65 (test 40%), beside ResNet-20’s 1.51 (47%). ResNet-56 passing ResNet-20 needs the long schedule.',
         recipeNote:
-          'He et al.’s SGD (momentum 0.9, wd 1e-4, batch 128, crop + flip) for 3 epochs, with a one-cycle rate peaking at their 0.1: the warm-up lets the 56-layer nets start',
+          'He et al.’s SGD (momentum 0.9, wd 1e-4, batch 128, crop + flip) with a one-cycle rate peaking at their 0.1: the warm-up lets the 56-layer nets start',
       },
       full: {
         runs: degradationRuns(presetRecipe('step-160')!, 0),
