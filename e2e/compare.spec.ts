@@ -1,6 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { configureRun, importSmallCifar10 } from './helpers';
+import { expect, test, type Page } from '@playwright/test';
+import { configureRun, download, importSmallCifar10 } from './helpers';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -8,14 +7,6 @@ async function trainResnet8(page: Page, lr: number) {
   await configureRun(page, { preset: 'resnet8', epochs: 1, batch: 32, backend: 'wasm', lr });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
-}
-
-/** Clicks `button` and returns the downloaded file's name and bytes (also kept in test-results). */
-async function download(page: Page, button: Locator, keepAs?: string) {
-  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  const bytes = readFileSync((await file.path())!);
-  writeFileSync(`test-results/${keepAs ?? file.suggestedFilename()}`, bytes);
-  return { name: file.suggestedFilename(), bytes };
 }
 
 test('two runs that differ in learning rate compare: overlaid curves, metrics, diff, CSV and PNG', async ({

@@ -1,6 +1,6 @@
 // Shared steps of the e2e tests.
-import { expect, type Page } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSyntheticArchive } from '../src/data/synthetic';
@@ -38,4 +38,12 @@ export async function configureRun(
   await page.getByTestId('batch-input').fill(String(options.batch));
   if (options.lr !== undefined) await page.getByTestId('lr-input').fill(String(options.lr));
   await page.getByTestId('backend-select').selectOption(options.backend);
+}
+
+/** Clicks `button` and returns the downloaded file's name and bytes (also kept in test-results). */
+export async function download(page: Page, button: Locator, keepAs?: string) {
+  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const bytes = readFileSync((await file.path())!);
+  writeFileSync(`test-results/${keepAs ?? file.suggestedFilename()}`, bytes);
+  return { name: file.suggestedFilename(), bytes };
 }

@@ -1,6 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { importSmallCifar10 } from './helpers';
+import { expect, test, type Locator } from '@playwright/test';
+import { download, importSmallCifar10 } from './helpers';
 
 /** The rows' data-params as numbers. */
 async function paramsOf(rows: Locator): Promise<number[]> {
@@ -11,14 +10,6 @@ async function paramsOf(rows: Locator): Promise<number[]> {
 function within5Percent([a, b]: number[]) {
   expect(a).toBeGreaterThan(0);
   expect(Math.abs(a - b) / a).toBeLessThan(0.05);
-}
-
-/** Clicks `button` and returns the downloaded file's name and text (also kept in test-results). */
-async function download(page: Page, button: Locator) {
-  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  const bytes = readFileSync((await file.path())!);
-  writeFileSync(`test-results/${file.suggestedFilename()}`, bytes);
-  return { name: file.suggestedFilename(), text: bytes.toString('utf8') };
 }
 
 test('a two-cardinality study queues, pauses across a reload, finishes and compares', async ({
@@ -90,7 +81,7 @@ test('a two-cardinality study queues, pauses across a reload, finishes and compa
 
   const csv = await download(page, results.getByTestId('study-csv'));
   expect(csv.name).toBe('cardinality-study.csv');
-  const lines = csv.text.trimEnd().split('\r\n');
+  const lines = csv.bytes.toString('utf8').trimEnd().split('\r\n');
   expect(lines).toHaveLength(3);
   expect(lines[0]).toMatch(/^run_id,run,state,cardinality,d_per_stage,params,macs,/);
   const png = await download(page, results.getByTestId('study-step-vs-c').getByRole('button'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from './analyze';
-import { DEMO_SIZES, DEMOS, demoById, formatDuration, planCost, type DemoRun } from './demos';
+import { DEMO_SIZES, DEMOS, demoById, planCost, type DemoRun } from './demos';
 import { validate, validateRecipe } from './validate';
 
 const plan = (id: string, size: 'quick' | 'full') => demoById(id)!.sizes[size];
@@ -162,12 +162,5 @@ describe('the Learn demos', () => {
     const [a, b] = plan('degradation', 'quick').runs;
     expect(a.recipe).not.toBe(b.recipe);
     expect(a.recipe.augment).not.toBe(b.recipe.augment);
-  });
-
-  it('estimates the time in words', () => {
-    expect(formatDuration(30)).toBe('about a minute');
-    expect(formatDuration(12 * 60)).toBe('about 12 minutes');
-    expect(formatDuration(9 * 3600)).toBe('about 9 hours');
-    expect(formatDuration(3 * 86400)).toBe('about 3 days');
   });
 });

@@ -6,6 +6,7 @@
 import { analyze } from './analyze';
 import { basicStage, bottleneckStage, presetSpec } from './presets';
 import { presetRecipe } from './recipes';
+import { testLimitFor } from './runSize';
 import { armLabel, cardinalityStudy } from './study';
 import type { ArchSpec, AugmentSpec, Recipe, ShortcutKind } from './types';
 
@@ -42,6 +43,7 @@ export interface Demo {
 }
 
 const CIFAR10_TRAIN = 50_000;
+const CIFAR10_TEST = 10_000;
 
 /** A named recipe with some fields changed (a fresh copy). */
 function recipeFrom(name: string, change: Partial<Recipe>): Recipe {
@@ -325,8 +327,8 @@ export function demoById(id: string): Demo | undefined {
   return DEMOS.find((d) => d.id === id);
 }
 
-/** Test images per epoch for a train limit: the run store's rule (0 = the whole test split). */
-const testImages = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 10_000);
+/** Test images per epoch for a train limit (0 = the whole test split). */
+const testImages = (limitTrain: number) => testLimitFor(limitTrain) || CIFAR10_TEST;
 
 /**
  * Multiply-adds a laptop GPU sustains through WebGPU on these small convolutions: an assumption
@@ -352,14 +354,4 @@ export function planCost(plan: DemoPlan): PlanCost {
     macs += r.recipe.epochs * perImage * (3 * train + testImages(r.limitTrain));
   }
   return { images, macs, seconds: macs / LAPTOP_GPU_MACS_PER_SECOND };
-}
-
-/** "about a minute", "about 12 minutes", "about 9 hours", "about 3 days". */
-export function formatDuration(seconds: number): string {
-  const minutes = seconds / 60;
-  if (minutes < 1.5) return 'about a minute';
-  if (minutes < 90) return `about ${Math.round(minutes)} minutes`;
-  const hours = minutes / 60;
-  if (hours < 48) return `about ${Math.round(hours)} hours`;
-  return `about ${Math.round(hours / 24)} days`;
 }

@@ -28,6 +28,7 @@ export {
   type PresetGroup,
 } from './presets';
 export { RECIPES, recipeNames, presetRecipe, type NamedRecipe } from './recipes';
+export { testLimitFor } from './runSize';
 export { solveWidth, validCardinalities, repeatedBlockParams, type StageWidth } from './complexity';
 export {
   encodeState,

@@ -147,11 +147,14 @@ export const createQueueStore = () =>
         advance();
       },
       cancelGroup(groupId) {
-        for (const item of get().items) {
+        // One write for the whole group, not one per item.
+        let queue: QueueState = get();
+        for (const item of queue.items) {
           if (item.groupId === groupId && item.state === 'waiting') {
-            commit(cancelWaiting(get(), item.id));
+            queue = cancelWaiting(queue, item.id);
           }
         }
+        commit(queue);
         const running = runningItem(get());
         if (running?.groupId === groupId) get().cancel(running.id);
         else advance();

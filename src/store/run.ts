@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { DatasetId } from '../data/cifar';
 import type { BackendChoice } from '../engine/setBackend';
-import type { ArchSpec, Recipe } from '../spec';
+import { testLimitFor, type ArchSpec, type Recipe } from '../spec';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../worker/checkpoints';
 import { TrainerClient } from '../worker/client';
 import type { RunConfig, WorkerEvent } from '../worker/protocol';
@@ -83,8 +83,6 @@ interface RunState {
    */
   worker(): TrainerClient;
 }
-
-const testLimit = (limitTrain: number) => (limitTrain ? Math.max(500, limitTrain / 5) : 0);
 
 /** The record of a run about to start: nothing measured yet beyond `epochs` (a resume's). */
 function startingRecord(config: RunConfig, epochs: RunRecord['epochs'] = []): RunRecord {
@@ -269,7 +267,7 @@ export const useRun = create<RunState>((set, get) => {
         runId,
         backend: get().backend,
         limitTrain,
-        limitTest: testLimit(limitTrain),
+        limitTest: testLimitFor(limitTrain),
       };
       launch(startingRecord(config), false);
       return runId;
@@ -359,7 +357,7 @@ export const useRun = create<RunState>((set, get) => {
         dataset: run.config.dataset,
         backend,
         limitTrain,
-        limitTest: testLimit(limitTrain),
+        limitTest: testLimitFor(limitTrain),
       };
       launch(startingRecord(config, saved.history), true);
     },

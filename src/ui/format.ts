@@ -20,6 +20,26 @@ export function duration(seconds: number): string {
   return h ? `${h} h ${m} m` : `${m} m ${s % 60} s`;
 }
 
+/** A table cell: "—" where there is no number (yet), else the number as `show` writes it. */
+export function formatCell(
+  value: string | number | null | undefined,
+  show?: (value: number) => string,
+): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' && !Number.isFinite(value)) return '—';
+  return typeof value === 'number' && show ? show(value) : String(value);
+}
+
+/** An estimate's length: "about a minute", "about 12 minutes", "about 9 hours", "about 3 days". */
+export function roughDuration(seconds: number): string {
+  const minutes = seconds / 60;
+  if (minutes < 1.5) return 'about a minute';
+  if (minutes < 90) return `about ${Math.round(minutes)} minutes`;
+  const hours = minutes / 60;
+  if (hours < 48) return `about ${Math.round(hours)} hours`;
+  return `about ${Math.round(hours / 24)} days`;
+}
+
 /** Bytes as MB/GB. */
 export function bytes(n: number): string {
   if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GB`;

@@ -11,7 +11,7 @@ import {
 } from '../../store/compare';
 import { downloadFile } from '../../store/download';
 import type { RunRecord } from '../../store/history';
-import { compact, duration, grouped } from '../format';
+import { compact, duration, formatCell, grouped } from '../format';
 import { OverlayAccuracyChart, OverlayLossChart, type Series } from './OverlayCharts';
 import { seriesColor } from './palette';
 import './compare.css';
@@ -56,10 +56,7 @@ const COLUMNS: Column[] = [
   { header: 'time', csv: 'seconds', value: (s) => s.seconds, show: duration },
 ];
 
-function showCell(column: Column, value: Cell): string {
-  if (value === null || (typeof value === 'number' && !Number.isFinite(value))) return '—';
-  return typeof value === 'number' && column.show ? column.show(value) : String(value);
-}
+const showCell = (column: Column, value: Cell) => formatCell(value, column.show);
 
 function RunChip({ index, label }: { index: number; label?: string }) {
   return (

@@ -5,7 +5,6 @@ import { useMemo, useState } from 'react';
 import { analyze } from '../../spec';
 import {
   DEMO_SIZES,
-  formatDuration,
   LAPTOP_GPU_MACS_PER_SECOND,
   planCost,
   type Demo,
@@ -15,7 +14,7 @@ import { useData } from '../../store/data';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { seriesColor } from '../compare/palette';
-import { compact, grouped } from '../format';
+import { compact, grouped, roughDuration } from '../format';
 import { demoItems, NO_SHORTEN, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
 
@@ -51,7 +50,7 @@ function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
           className="learn-takes"
           title={`${grouped(cost.images)} training images in all, ${compact(cost.macs)} multiply-adds; at an assumed ${compact(LAPTOP_GPU_MACS_PER_SECOND)} multiply-adds per second (a laptop GPU through WebGPU). WASM on a CPU is about 50× slower.`}
         >
-          Takes {formatDuration(cost.seconds)} on a laptop GPU.
+          Takes {roughDuration(cost.seconds)} on a laptop GPU.
         </span>{' '}
         <span className="muted">{plan.expect}</span>
       </p>

@@ -5,7 +5,7 @@ import { analyze, type ArchSpec } from '../../spec';
 import { summarizeRun, timeToAccuracy, toCsv, type RunSummary } from '../../store/compare';
 import type { RunRecord } from '../../store/history';
 import type { QueueItem } from '../../store/queue';
-import { compact, duration, grouped } from '../format';
+import { compact, duration, formatCell, grouped } from '../format';
 
 /** What a row needs of a group's run (useGroupRuns' entries fit). */
 export interface StudyEntry {
@@ -121,10 +121,8 @@ export function studyColumns(target: number): StudyColumn[] {
 }
 
 /** A cell as the table shows it: "—" where there is no number yet. */
-export function showCell(column: StudyColumn, value: string | number | null): string {
-  if (value === null || (typeof value === 'number' && !Number.isFinite(value))) return '—';
-  return typeof value === 'number' && column.show ? column.show(value) : String(value);
-}
+export const showCell = (column: StudyColumn, value: string | number | null) =>
+  formatCell(value, column.show);
 
 /** The table as CSV: the run's id and label, its state, then every column raw. */
 export function studyCsv(rows: StudyRow[], target: number): string {
