@@ -9,10 +9,11 @@
 // after it must agree (1e-3 relative per tensor, counts exactly), as must every lr and
 // momentum/beta1; PyTorch's optimizer keeps its own state all along, so momentum buffers, Adam
 // moments, bias corrections and schedules are checked over all 50 steps. The free-running
-// replay (PyTorch on its own from the initial weights) is printed, beside PyTorch float32's own
-// drift from float64 on the same steps: these trajectories are chaotic (a 1e-8 difference
-// grows to ~1e-2 of the loss in 40 steps at lr 0.05–0.1, PyTorch against itself), so no
-// float32 implementation can hold a free-running 50-step run to 1e-3.
+// replay (PyTorch on its own from the initial weights: replay.py without --lockstep-only, with
+// --noise-floor for PyTorch float32's own drift from float64) is not asserted: these
+// trajectories are chaotic (on quick/resnet8 PyTorch float32 and float64 start 1e-8 apart and
+// are 5e-2 apart in loss by step 45), so no float32 implementation can hold a free-running
+// 50-step run to 1e-3. Keep the trace folder with CARDINAL_PARITY_KEEP=DIR to look at it.
 //
 // The backend is a parameter: CARDINAL_PARITY_BACKEND=wasm (default) | cpu | webgpu (the caller
 // makes the backend available first, e.g. dawn.node's navigator.gpu for webgpu in Node).
@@ -173,9 +174,8 @@ interface Summary {
   worstCount: Tensor | null;
 }
 
-interface Report extends Summary {
+interface Report {
   lockstep: Summary;
-  noiseFloor: Summary;
 }
 
 const figures = (s: Summary) =>
@@ -200,10 +200,11 @@ describe.skipIf(skip)(`training parity with PyTorch on ${BACKEND}`, () => {
   beforeAll(async () => {
     const wasmPaths = join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/');
     await initBackend(BACKEND, { wasmPaths });
-    work = mkdtempSync(join(tmpdir(), 'cardinal-train-parity-'));
+    work =
+      process.env.CARDINAL_PARITY_KEEP || mkdtempSync(join(tmpdir(), 'cardinal-train-parity-'));
   });
   afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true });
+    if (work && !process.env.CARDINAL_PARITY_KEEP) rmSync(work, { recursive: true, force: true });
   });
 
   it.each(CASES)(
@@ -231,8 +232,7 @@ describe.skipIf(skip)(`training parity with PyTorch on ${BACKEND}`, () => {
           dir,
           '--archive',
           ARCHIVES[c.dataset],
-          '--lockstep',
-          '--noise-floor',
+          '--lockstep-only',
           '--json',
         ],
         { encoding: 'utf8', timeout: 300_000 },
@@ -244,8 +244,7 @@ describe.skipIf(skip)(`training parity with PyTorch on ${BACKEND}`, () => {
       console.log(
         `train parity ${c.name} [${tf.getBackend()}], ${(trained - started) / 1000} s + ` +
           `${(Date.now() - trained) / 1000} s replay:\n` +
-          `  lockstep      ${figures(lock)}\n  free-running  ${figures(report)}\n` +
-          `  PyTorch f32 vs f64, free-running: ${figures(report.noiseFloor)}`,
+          `  lockstep ${figures(lock)}`,
       );
       expect(lock.steps).toBe(50);
       expect(lock.maxLrRel).toBeLessThanOrEqual(1e-9);
