@@ -198,23 +198,20 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
     };
     session.running(() => void page.evaluate(() => window.cardinal?.stop()).catch(() => {}));
     // Events travel through __cardinalEvent as JSON; samples (test images) are not needed
-    // here, and a trace's weights cross as base64.
+    // here, and a trace's weights cross as base64. (No named functions in here: tsx would wrap
+    // them in a __name helper that the page does not have.)
     const training = page.evaluate(
       (c) =>
         window.cardinal!.train(c, (e) => {
-          const base64 = (bytes: Uint8Array) => {
+          let sent: unknown = e;
+          if (e.type === 'epoch-end') sent = { ...e, results: { epoch: e.results.epoch } };
+          if (e.type === 'trace-weights') {
             let text = '';
-            for (let i = 0; i < bytes.length; i += 0x8000) {
-              text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            for (let i = 0; i < e.bytes.length; i += 0x8000) {
+              text += String.fromCharCode(...e.bytes.subarray(i, i + 0x8000));
             }
-            return btoa(text);
-          };
-          const sent =
-            e.type === 'epoch-end'
-              ? { ...e, results: { epoch: e.results.epoch } }
-              : e.type === 'trace-weights'
-                ? { ...e, bytes: undefined, base64: base64(e.bytes) }
-                : e;
+            sent = { ...e, bytes: undefined, base64: btoa(text) };
+          }
           (window as unknown as { __cardinalEvent(e: unknown): void }).__cardinalEvent(sent);
         }),
       config,
