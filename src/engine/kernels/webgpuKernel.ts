@@ -23,7 +23,7 @@ export function registerWebgpuKernel(
     inputs: Record<string, tf.TensorInfo>,
     backend: WebGPUBackend,
     attrs: tf.NamedAttrMap,
-  ) => tf.TensorInfo,
+  ) => tf.TensorInfo | tf.TensorInfo[],
 ): void {
   if (registered.has(name)) return;
   registered.add(name);
