@@ -15,7 +15,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelMode } from './kernels';
-import { batchNormTraining, foldRunningStat, type BlockEnd } from './kernels/batchNorm';
+import { batchNormTraining, foldRunningStats, type BlockEnd } from './kernels/batchNorm';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -151,11 +151,12 @@ export function applyBatchNormUpdates(
       const { runningMean, runningVar, numBatchesTracked } = u.layer;
       const unbiasing = u.count / (u.count - 1);
       if ('packed' in u) {
-        // One dispatch per buffer on WebGPU, the same arithmetic as below.
+        // One dispatch for both buffers on WebGPU, the same arithmetic as below.
         const m = runningMean as tf.Tensor1D;
         const v = runningVar as tf.Tensor1D;
-        runningMean.assign(foldRunningStat(m, u.packed, 0, 1, momentum));
-        runningVar.assign(foldRunningStat(v, u.packed, 1, unbiasing, momentum));
+        const [mean, variance] = foldRunningStats(m, v, u.packed, unbiasing, momentum);
+        runningMean.assign(mean);
+        runningVar.assign(variance);
       } else {
         const unbiased = tf.mul(u.variance, unbiasing);
         runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(u.mean, momentum)));

@@ -3,8 +3,8 @@
 // backward is PyTorch's closed form:
 //   x̂ = (x − μ)/√(σ²+ε), y = γ·x̂ + β (+ r) (then ReLU), g = dy (· [y > 0] with the ReLU)
 //   dβ = Σg, dγ = Σg·x̂, dx = γ/√(σ²+ε) · (g − dβ/n − x̂·dγ/n), dr = g   (Σ over N·H·W)
-// On WebGPU: two dispatches forward (statistics, apply), two backward (the two sums in one
-// reduction, dx in one pass) plus slicing dγ and dβ apart (batchNormWebgpu.ts). Elsewhere
+// On WebGPU: two dispatches forward (statistics, apply), two backward (dγ and dβ in one
+// reduction, dx and the shortcut's gradient in one pass; batchNorm*Webgpu.ts). Elsewhere
 // (wasm, cpu) the same formulas from the backend's ops, broadcasting [C] against NHWC, so no
 // backend ever tiles a full-size tensor. TF.js's stock gradient takes ~10 ops and a Tile.
 //
@@ -13,14 +13,12 @@
 
 import * as tf from '@tensorflow/tfjs';
 import {
-  BN_APPLY,
   BN_FOLD_RUNNING,
   BN_GRAD_INPUT,
   BN_GRAD_SUMS,
-  BN_STATS,
-  RELU_MASK,
-  registerBatchNormWebgpu,
-} from './batchNormWebgpu';
+  registerBatchNormBackwardWebgpu,
+} from './batchNormBackwardWebgpu';
+import { BN_APPLY, BN_STATS, registerBatchNormForwardWebgpu } from './batchNormWebgpu';
 import { onWebgpu } from './webgpuKernel';
 
 export type BatchStats = { packed: tf.Tensor2D } | { mean: tf.Tensor1D; variance: tf.Tensor1D };
@@ -43,7 +41,7 @@ export function batchNormTraining(
   eps: number,
   end: BlockEnd = {},
 ): { y: tf.Tensor4D; stats: BatchStats } {
-  if (onWebgpu()) registerBatchNormWebgpu();
+  if (onWebgpu()) registerWebgpuKernels();
   const relu = Boolean(end.relu);
   let stats: BatchStats | undefined;
   const op = onWebgpu()
@@ -53,11 +51,18 @@ export function batchNormTraining(
   return { y: y as tf.Tensor4D, stats: stats! };
 }
 
+function registerWebgpuKernels(): void {
+  registerBatchNormForwardWebgpu();
+  registerBatchNormBackwardWebgpu();
+}
+
 type Op = (...inputs: tf.Tensor[]) => tf.Tensor;
 type Saved = (s: BatchStats) => void;
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
   tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
+const runMany = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
+  tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
 
 function webgpuOp(eps: number, relu: boolean, statsOut: Saved): Op {
   return tf.customGrad((...args: unknown[]) => {
@@ -74,17 +79,15 @@ function webgpuOp(eps: number, relu: boolean, statsOut: Saved): Op {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sStats, sGamma, sy] = saved;
         const masked: tf.NamedTensorMap = relu ? { y: sy } : {};
-        const sums = run(BN_GRAD_SUMS, { dy, x: sx, stats: sStats, ...masked }, { eps, relu });
-        const dx = run(
-          BN_GRAD_INPUT,
-          { dy, x: sx, stats: sStats, gamma: sGamma, sums, ...masked },
-          { eps, relu },
-        );
-        const c = sGamma.shape[0];
-        const dBeta = tf.slice(sums, [0, 0], [1, c]).reshape([c]);
-        const dGamma = tf.slice(sums, [1, 0], [1, c]).reshape([c]);
+        const attrs = { eps, relu, residual: args.length === 5 };
+        const sums = { dy, x: sx, stats: sStats, gamma: sGamma, ...masked };
+        const [dGamma, dBeta, coef] = runMany(BN_GRAD_SUMS, sums, attrs);
+        const [dx, dr] = runMany(BN_GRAD_INPUT, { dy, x: sx, coef, ...masked }, attrs);
+        coef.dispose();
         const grads = [dx, dGamma, dBeta];
-        if (args.length === 5) grads.push(relu ? run(RELU_MASK, { dy, y: sy }) : dy);
+        // Without a ReLU the shortcut's gradient is dy itself.
+        if (args.length === 5) grads.push(relu ? dr : dy);
+        if (args.length === 5 && !relu) dr.dispose();
         return grads;
       },
     };
@@ -128,16 +131,18 @@ function composedOp(eps: number, relu: boolean, statsOut: Saved): Op {
 }
 
 /**
- * One running buffer ← buffer·(1 − momentum) + stat·factor·momentum, from packed statistics
- * (row 0 mean, row 1 biased variance): one dispatch on WebGPU.
+ * Both running buffers ← buffer·(1 − momentum) + stat·momentum, the variance's stat × unbiasing
+ * (n/(n − 1)), from packed statistics (row 0 mean, row 1 biased variance): one dispatch.
  */
-export function foldRunningStat(
-  running: tf.Tensor1D,
+export function foldRunningStats(
+  runningMean: tf.Tensor1D,
+  runningVar: tf.Tensor1D,
   packed: tf.Tensor2D,
-  row: 0 | 1,
-  factor: number,
+  unbiasing: number,
   momentum: number,
-): tf.Tensor1D {
-  registerBatchNormWebgpu();
-  return run(BN_FOLD_RUNNING, { running, stats: packed }, { row, factor, momentum }) as tf.Tensor1D;
+): [tf.Tensor1D, tf.Tensor1D] {
+  registerWebgpuKernels();
+  const inputs = { runningMean, runningVar, stats: packed };
+  const [mean, variance] = runMany(BN_FOLD_RUNNING, inputs, { unbiasing, momentum });
+  return [mean as tf.Tensor1D, variance as tf.Tensor1D];
 }
