@@ -45,6 +45,28 @@ interface BackendInternals {
 
 const MAX_PER_DIMENSION = 65535;
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/**
+ * WebGPU reports a bad shader asynchronously, and a dispatch with an invalid pipeline silently
+ * does nothing: so each new pipeline is checked in an error scope, and a failure is thrown at
+ * that pipeline's next use (and logged at once) rather than leaving its outputs unwritten.
+ */
+const brokenPipelines = new Map<string, string>();
+
+function compile(device: GPUDevice, key: string, code: string): GPUComputePipeline {
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code, label: key });
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module, entryPoint: '_start' },
+    label: key,
+  });
+  void device.popErrorScope().then((error) => {
+    if (!error) return;
+    brokenPipelines.set(key, error.message);
+    console.error(`Cardinal kernel ${key} failed to compile: ${error.message}`);
+  });
+  return pipeline;
+}
 
 const wgslType = (dtype: tf.DataType) => (dtype === 'int32' ? 'i32' : 'f32');
 
@@ -89,17 +111,11 @@ export function runMultiOutput(backend: WebGPUBackend, spec: MultiOutputSpec): t
   const key = `${spec.key}|${inputTypes.join(',')}|${spec.workgroupSize}`;
   let cache = pipelines.get(b.device);
   if (!cache) pipelines.set(b.device, (cache = new Map()));
+  const broken = brokenPipelines.get(key);
+  if (broken) throw new Error(`Cardinal kernel ${spec.key} does not compile: ${broken}`);
   let pipeline = cache.get(key);
   if (!pipeline) {
-    const module = b.device.createShaderModule({
-      code: shaderSource(spec, inputTypes),
-      label: spec.key,
-    });
-    pipeline = b.device.createComputePipeline({
-      layout: 'auto',
-      compute: { module, entryPoint: '_start' },
-      label: spec.key,
-    });
+    pipeline = compile(b.device, key, shaderSource(spec, inputTypes));
     cache.set(key, pipeline);
   }
   const x = Math.min(spec.workgroups, MAX_PER_DIMENSION);
