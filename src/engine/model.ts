@@ -32,6 +32,11 @@ export interface BuildOptions {
   inputSize?: number;
   /** Force a grouped-conv strategy; by default groupedConv.ts picks one per backend. */
   groupedConv?: GroupedConvStrategy;
+  /**
+   * Sees every Dropout2d mask a training forward draws (layer name from the walk, mask
+   * [N, C] row-major: 0 or 1/(1 − p)), for a training trace; nothing else reads the masks.
+   */
+  onDropoutMask?: (layer: string, mask: Float32Array, images: number, channels: number) => void;
 }
 
 /**
@@ -126,6 +131,10 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     [plan.stem, ...plan.blocks].map((row) => [row, planBlockFusion(row.layers)]),
   );
   const noFusion = new Map<number, Fusion>();
+  const { onDropoutMask } = options;
+  const observeDropout = (layer: string) =>
+    onDropoutMask &&
+    ((mask: Float32Array, n: number, c: number) => onDropoutMask(layer, mask, n, c));
   const weight = (name: string) => params.get(`${name}.weight`) as tf.Variable;
   const bnOf = (name: string) => bnLayers.get(name) as BatchNormLayer;
 
@@ -178,7 +187,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
         case 'relu':
           return tf.relu(t);
         case 'dropout':
-          return training ? dropout2d(t, l.p, dropoutRng) : t;
+          return training ? dropout2d(t, l.p, dropoutRng, observeDropout(l.name)) : t;
         case 'maxpool':
           return maxPool2d(t, l.kernel, l.stride, l.padding);
         case 'shortcutA':

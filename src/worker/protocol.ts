@@ -6,6 +6,7 @@ import type { BackendName } from '../engine/backends';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
 import type { InsideView } from '../engine/inspect';
+import type { TraceRecord } from '../engine/trace';
 import type { EpochMetrics } from '../engine/train';
 import type { ArchSpec, Recipe } from '../spec/types';
 
@@ -21,6 +22,11 @@ export interface RunConfig {
   limitTrain: number;
   /** Also caps the held-out validation images evaluated each epoch. */
   limitTest: number;
+  /**
+   * Record a training trace (npm run train --trace): 'trace-*' events with every step's record
+   * and the weights before the first step, after the last and, with stepWeights, after each.
+   */
+  trace?: { stepWeights: boolean };
 }
 
 export type WorkerRequest =
@@ -164,4 +170,21 @@ export type WorkerEvent =
       view: InsideView;
     }
   | { type: 'inspect-failed'; runId: string; imageIndex: number; message: string }
-  | { type: 'error'; runId: string | null; code: ErrorCode; message: string };
+  | { type: 'error'; runId: string | null; code: ErrorCode; message: string }
+  /** A traced run (RunConfig.trace) starts: what its batches are drawn from. */
+  | {
+      type: 'trace-start';
+      runId: string;
+      stepsPerEpoch: number;
+      trainImages: number;
+      cardinalVersion: string;
+    }
+  | { type: 'trace-step'; runId: string; record: TraceRecord }
+  /** safetensors of the weights and buffers after `step` steps (0: before the first). */
+  | {
+      type: 'trace-weights';
+      runId: string;
+      which: 'initial' | 'step' | 'final';
+      step: number;
+      bytes: Uint8Array;
+    };
