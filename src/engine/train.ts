@@ -21,6 +21,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import { kernelMode } from './kernels';
+import { augmentBytes } from './kernels/augmentBytes';
 import { softmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
@@ -202,9 +203,11 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const momentum = scheduledMomentum(schedule, epoch, stepInEpoch, stepsPerEpoch, epochs);
     const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
     const plans = planAugment(batch.size, recipe.augment, rng);
-    const x = tf.tidy(() =>
-      applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std),
-    );
+    // Our kernels: bytes to input in one dispatch where the plans allow (kernels/augmentBytes.ts).
+    const x =
+      (kernels === 'cardinal' &&
+        augmentBytes(batch.pixels, batch.size, plans, stats.mean, stats.std)) ||
+      tf.tidy(() => applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std));
     dropoutDraws = [];
     const { grads, loss, correctCount } = await lossAndGradients(x, labels);
 
