@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConvLayer, Layer, Row } from '../spec/layers';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec } from '../spec/types';
+import type { BlockEnd } from './kernels/batchNorm';
 import {
   applyBatchNormUpdates,
   batchNorm,
@@ -19,6 +20,8 @@ import {
 } from './batchNorm';
 import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
 import { initialValues } from './init';
+import { kernelMode } from './kernels';
+import { planBlockFusion, type Fusion } from './kernels/blockFusion';
 import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
 import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
 
@@ -122,6 +125,12 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   }
 
   const pending: PendingBatchNormUpdate[] = [];
+  // Read once: a model never mixes stock and our kernels (kernels/index.ts).
+  const kernels = kernelMode();
+  const fusionPlans = new Map(
+    [plan.stem, ...plan.blocks].map((row) => [row, planBlockFusion(row.layers)]),
+  );
+  const noFusion = new Map<number, Fusion>();
   const { onDropoutMask } = options;
   const observeDropout = (layer: string) =>
     onDropoutMask &&
@@ -151,7 +160,8 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       // under a gradient tape these few [C] ops are recorded but lie on no path to the loss.
       applyBatchNormUpdates(pending);
     }
-    const bn = (t: tf.Tensor4D, name: string) => batchNorm(t, bnOf(name), training, pending);
+    const bn = (t: tf.Tensor4D, name: string, end: BlockEnd = {}) =>
+      batchNorm(t, bnOf(name), training, pending, { kernels, ...end });
     try {
       return tf.tidy(() => run(x, training, bn, taps));
     } catch (error) {
@@ -164,7 +174,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   const run = (
     x: tf.Tensor4D,
     training: boolean,
-    bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
+    bn: (t: tf.Tensor4D, name: string, end?: BlockEnd) => tf.Tensor4D,
     taps?: ForwardTaps,
   ): tf.Tensor2D => {
     /** One stem or block layer on its path's activation (the block loop does the addition). */
@@ -187,27 +197,41 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       }
     };
 
-    const stem = plan.stem;
-    let h = stem.layers.reduce((t, l, index) => {
-      const y = apply(t, l);
-      taps?.layer?.(stem, index, y);
-      return y;
-    }, x);
-    for (const block of plan.blocks) {
-      // Both paths start from the block's input; with no shortcut layers (identity) the
-      // addition adds the input itself, and a plain net has no addition at all.
-      let out = h;
-      let shortcut = h;
-      block.layers.forEach((l, index) => {
-        if (l.op === 'add') {
-          taps?.add?.(block, out, shortcut);
+    /**
+     * A row's layers on its input. Both paths start from the input; with no shortcut layers
+     * (identity) the addition adds the input itself, and a plain net has no addition at all.
+     * Training with our kernels, a BN takes on the ReLU after it, or the block's addition and
+     * ReLU (kernels/blockFusion.ts); it then runs at the addition, after the shortcut's layers.
+     */
+    const walk = (row: Row, input: tf.Tensor4D): tf.Tensor4D => {
+      const fusion = training && kernels === 'cardinal' ? fusionPlans.get(row)! : noFusion;
+      let out = input;
+      let shortcut = input;
+      let deferred: { x: tf.Tensor4D; name: string; relu: boolean } | null = null;
+      row.layers.forEach((l, index) => {
+        const fused = fusion.get(index);
+        if (fused?.op === 'absorbed') return;
+        if (fused?.op === 'bn' && fused.addAt !== undefined) {
+          deferred = { x: out, name: l.name, relu: fused.relu };
+          return;
+        }
+        if (fused?.op === 'bn') out = bn(out, l.name, { relu: fused.relu });
+        else if (l.op === 'add' && deferred) {
+          const { x: t, name, relu } = deferred;
+          out = bn(t, name, { residual: shortcut, relu });
+          deferred = null;
+        } else if (l.op === 'add') {
+          taps?.add?.(row, out, shortcut);
           out = tf.add(out, shortcut);
         } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
         else out = apply(out, l);
-        taps?.layer?.(block, index, l.branch === 'shortcut' ? shortcut : out);
+        taps?.layer?.(row, index, l.branch === 'shortcut' ? shortcut : out);
       });
-      h = out;
-    }
+      return out;
+    };
+
+    let h = walk(plan.stem, x);
+    for (const block of plan.blocks) h = walk(block, h);
 
     const { pool, fc } = plan;
     const pooled =

@@ -20,6 +20,9 @@ import {
   optimizerStateOf,
   type Checkpoint,
 } from './checkpoint';
+import { kernelMode } from './kernels';
+import { augmentBytes } from './kernels/augmentBytes';
+import { softmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
@@ -132,6 +135,8 @@ export interface TrainerOptions {
 
 export function createTrainer(options: TrainerOptions): Trainer {
   const { spec, recipe, stats, stepsPerEpoch, onStep } = options;
+  // Read once with the model's and the optimizer's: a trainer never mixes the two kinds.
+  const kernels = kernelMode();
   // Dropout masks are only collected for a trace; the forward draws them either way.
   let dropoutDraws: DropoutDraw[] = [];
   const model = buildModel(spec, {
@@ -159,6 +164,32 @@ export function createTrainer(options: TrainerOptions): Trainer {
     model.setDropoutRngState(saved.dropoutRng);
   }
 
+  /**
+   * The forward, the loss and the gradients; loss and top-1 count read back in one wait for
+   * the device: one read-out tensor with our kernels, two reads in flight at once with stock.
+   * Disposes x and labels.
+   */
+  async function lossAndGradients(x: tf.Tensor4D, labels: tf.Tensor1D) {
+    let readout: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(x, true);
+      if (kernels === 'cardinal') {
+        const out = softmaxCrossEntropy(logits, labels, recipe.labelSmoothing);
+        readout = [out.readout];
+        return out.loss;
+      }
+      readout = [tf.keep(correctTop1(logits, labels))];
+      return crossEntropy(logits, labels, recipe.labelSmoothing);
+    }, trainable);
+    tf.dispose([x, labels]);
+    // With our kernels the read-out already holds the loss: the value is not read at all.
+    const toRead = kernels === 'cardinal' ? readout : [value, ...readout];
+    const read = (await Promise.all(toRead.map((t) => t.data()))).flatMap((a) => Array.from(a));
+    const [loss, correctCount] = read;
+    tf.dispose([value, ...readout]);
+    return { grads, loss, correctCount };
+  }
+
   async function step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult> {
     const { schedule, epochs } = recipe;
     const lr = learningRate(
@@ -172,20 +203,13 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const momentum = scheduledMomentum(schedule, epoch, stepInEpoch, stepsPerEpoch, epochs);
     const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
     const plans = planAugment(batch.size, recipe.augment, rng);
-    const x = tf.tidy(() =>
-      applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std),
-    );
+    // Our kernels: bytes to input in one dispatch where the plans allow (kernels/augmentBytes.ts).
+    const x =
+      (kernels === 'cardinal' &&
+        augmentBytes(batch.pixels, batch.size, plans, stats.mean, stats.std)) ||
+      tf.tidy(() => applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std));
     dropoutDraws = [];
-    let correct: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x, true);
-      correct = tf.keep(correctTop1(logits, labels));
-      return crossEntropy(logits, labels, recipe.labelSmoothing);
-    }, trainable);
-    tf.dispose([x, labels]);
-    // Both read-backs in flight at once: one wait for the device per step, not two.
-    const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
-    tf.dispose([value, correct!]);
+    const { grads, loss, correctCount } = await lossAndGradients(x, labels);
 
     if (!isFiniteLoss(loss)) {
       tf.dispose(Object.values(grads));
