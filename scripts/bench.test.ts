@@ -33,6 +33,22 @@ describe('npm run bench: options', () => {
     expect(parseArgs(['--help'])).toBe('help');
   });
 
+  it('takes --kernels, --no-baseline, --json and webgpu in Node', () => {
+    const o = parseArgs([
+      '--preset=resnet20',
+      '--node',
+      '--backend=webgpu',
+      '--kernels=both',
+      '--no-baseline',
+      '--json',
+    ]);
+    expect(o).toMatchObject({
+      request: { preset: 'resnet20', kernels: 'both', baseline: false },
+      backend: 'webgpu',
+      node: true,
+    });
+  });
+
   it.each([
     [[], /give either --preset or --cardinality-sweep\nusage:/],
     [['--preset', 'resnet8', '--cardinality-sweep'], /give either/],
@@ -43,7 +59,9 @@ describe('npm run bench: options', () => {
     [['--preset', 'resnet8', '--backend', 'metal'], /unknown backend "metal"/],
     [['--preset'], /--preset needs a value/],
     [['--preset', 'resnet8', '--frobnicate'], /unknown option --frobnicate/],
-    [['--preset', 'resnet8', '--node', '--backend', 'webgpu'], /not available with --node/],
+    [['--preset', 'resnet8', '--node', '--backend', 'webgl'], /not available with --node/],
+    [['--preset', 'resnet8', '--kernels', 'fast'], /--kernels must be one of stock, cardinal/],
+    [['--cardinality-sweep', '--kernels', 'both'], /--kernels both is for a --preset/],
     [['--preset', 'resnet8', '--node', '--browser-arg', '--x'], /leave out --node/],
   ])('exits 2 for %j', async (argv, message) => {
     const run = await cli(...argv);
