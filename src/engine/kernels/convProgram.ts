@@ -8,8 +8,9 @@
 // arithmetic into shifts and multiplies by constants (it matters on SwiftShader, a CPU).
 
 import type * as tf from '@tensorflow/tfjs';
+// Types only: importing the backend's code here would register it before dawn.node has made
+// navigator.gpu exist in Node (scripts/bench.ts imports the engine first), and then never.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 
 /** A 2-D convolution x [N, H, W, inC] * w [kh, kw, inC/groups, outC] → [N, outH, outW, outC]. */
 export interface ConvGeometry {
@@ -96,7 +97,7 @@ export function flatProgram(
 ): WebGPUProgram {
   // The layout names every output dimension (so TF.js's generated helpers stay consistent and
   // main() gets the flat global index); the dispatch itself is sized by `invocations`.
-  const dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+  const dispatchLayout = { x: outputShape.map((_, i) => i) };
   return {
     shaderKey,
     variableNames,
@@ -105,7 +106,7 @@ export function flatProgram(
     size: false,
     uniforms: 'invocations : i32,',
     dispatchLayout,
-    dispatch: webgpu_util.computeDispatch({ x: [0] }, [invocations], [WORKGROUP_SIZE, 1, 1]),
+    dispatch: [Math.ceil(invocations / WORKGROUP_SIZE), 1, 1],
     workgroupSize: [WORKGROUP_SIZE, 1, 1],
     getUserCode: () => `
       fn main(index : i32) {
