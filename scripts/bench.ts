@@ -175,7 +175,7 @@ async function benchInNode(
     new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url),
   );
   const init = await initBackend(options.backend, { wasmPaths: wasmDir });
-  const result = await runBenchmark(options.request);
+  const result = await runBenchmark(options.request, log);
   return { ...init, runtime: `node ${process.version}`, ...result };
 }
 

@@ -258,10 +258,14 @@ export interface BenchRequest extends BenchOptions {
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
-export async function runBenchmark(request: BenchRequest): Promise<object> {
+export async function runBenchmark(
+  request: BenchRequest,
+  progress?: (line: string) => void,
+): Promise<object> {
   const opts: BenchOptions = { batch: request.batch, steps: request.steps, warmup: request.warmup };
   if (request.sweep) {
-    const sweep = await cardinalitySweep(request.sweep, opts, request.kernels ?? 'both');
+    const kernels = request.kernels ?? 'both';
+    const sweep = await cardinalitySweep(request.sweep, opts, kernels, undefined, progress);
     return { ...opts, sweep: 'cardinality', ...sweep };
   }
   const preset = request.preset ?? '';

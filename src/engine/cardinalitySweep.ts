@@ -77,6 +77,7 @@ export async function cardinalitySweep(
   opts: BenchOptions,
   kernels: KernelChoice = 'both',
   template: ArchSpec = SWEEP_TEMPLATE,
+  progress: (line: string) => void = () => {},
 ) {
   const study = cardinalityStudy(template, [1, ...cardinalities], true);
   if (study.issues.length) {
@@ -105,6 +106,10 @@ export async function cardinalitySweep(
       for (const mode of modes) {
         setKernelMode(mode);
         const bench = await benchEngine(arm.spec, opts);
+        progress(
+          `C = ${arm.cardinality} (${arm.cardinality}×${d}d), ${mode} kernels: ` +
+            `${bench.msPerStep} ms/step, ${bench.dispatchesPerStep ?? '—'} dispatches/step`,
+        );
         const first = rows[0]?.[mode] ?? bench;
         row[mode] = {
           ...bench,

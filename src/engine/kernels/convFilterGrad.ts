@@ -8,7 +8,7 @@
 // at batch 128 is 2,304 invocations summing 131,072 products each, a few percent of a GPU.
 //
 // Here the reduction is cut into `splits` chunks. Pass 1 has one invocation per chunk and per
-// block of 4 output channels (1 where a group's outputs do not come in fours) of one weight row
+// block of 4, 2 or 1 output channels of one weight row
 // (i, j, ci): it sums its chunk into a partial dw [splits, kh, kw, inPerGroup, outC]. Pass 2
 // sums the partials per weight. `splits` is chosen so pass 1 has about TARGET_INVOCATIONS
 // threads, as long as each chunk keeps at least MIN_CHUNK pixels.
@@ -20,7 +20,11 @@ import {
   dispatchedInvocations,
   flatProgram,
   geometryKey,
+  blockFor,
+  blockType,
   load,
+  store,
+  type Block,
   namedInputs,
   runFlat,
   type KernelArgs,
@@ -37,7 +41,7 @@ export const MIN_CHUNK = 32;
 
 export interface FilterGradPlan {
   /** Output channels per pass-1 invocation. */
-  block: 1 | 4;
+  block: Block;
   weights: number;
   /** Output pixels summed: N·outH·outW. */
   reduction: number;
@@ -50,7 +54,7 @@ export interface FilterGradPlan {
 }
 
 export function filterGradPlan(g: ConvGeometry): FilterGradPlan {
-  const block = g.outPerGroup % 4 === 0 ? 4 : 1;
+  const block = blockFor(g.outPerGroup);
   const weights = g.kh * g.kw * g.inPerGroup * g.outC;
   const blocks = weights / block;
   const reduction = g.batch * g.outH * g.outW;
@@ -72,7 +76,7 @@ export function filterGradPlan(g: ConvGeometry): FilterGradPlan {
 
 function partialProgram(g: ConvGeometry, plan: FilterGradPlan) {
   const { block: tn, weights, chunk, reduction } = plan;
-  const acc = tn === 4 ? 'vec4<f32>' : 'f32';
+  const acc = blockType(tn);
   const body = `
     let blocks = ${weights / tn};
     let split = index / blocks;
@@ -104,7 +108,7 @@ function partialProgram(g: ConvGeometry, plan: FilterGradPlan) {
       }
     }
     let at = split * ${weights} + wb * ${tn};
-    ${tn === 4 ? `for (var k = 0; k < 4; k++) { result[at + k] = sum[k]; }` : `result[at] = sum;`}`;
+    ${store('at', tn)}`;
   return flatProgram(
     `cardinalConvDwPartial_${geometryKey(g)}_${plan.splits}`,
     ['x', 'dy'],

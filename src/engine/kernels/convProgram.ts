@@ -133,14 +133,30 @@ export function runFlat(
   ]);
 }
 
-/** WGSL that reads 4 (or 1) consecutive floats of `array` from `at` as a vec4 (or f32). */
-export function load(array: string, at: string, width: 1 | 4, step = '1'): string {
+/** Channels one invocation handles: 4, 2 or 1, the most that divide a group's channels. */
+export type Block = 1 | 2 | 4;
+
+export function blockFor(channelsPerGroup: number): Block {
+  return channelsPerGroup % 4 === 0 ? 4 : channelsPerGroup % 2 === 0 ? 2 : 1;
+}
+
+/** The WGSL type of a block's accumulator. */
+export const blockType = (width: Block) => (width === 1 ? 'f32' : `vec${width}<f32>`);
+
+/** WGSL that reads `width` floats of `array`, `step` apart from `at`, as one value. */
+export function load(array: string, at: string, width: Block, step = '1'): string {
   if (width === 1) return `${array}[${at}]`;
-  const s =
-    step === '1'
-      ? ['', ' + 1', ' + 2', ' + 3']
-      : ['', ` + ${step}`, ` + 2 * ${step}`, ` + 3 * ${step}`];
-  return `vec4<f32>(${s.map((o) => `${array}[${at}${o}]`).join(', ')})`;
+  const offsets = Array.from({ length: width }, (_, k) =>
+    k === 0 ? '' : step === '1' ? ` + ${k}` : ` + ${k} * ${step}`,
+  );
+  return `${blockType(width)}(${offsets.map((o) => `${array}[${at}${o}]`).join(', ')})`;
+}
+
+/** WGSL that writes a block's accumulator `sum` to result[at …]. */
+export function store(at: string, width: Block): string {
+  return width === 1
+    ? `result[${at}] = sum;`
+    : `for (var k = 0; k < ${width}; k++) { result[${at} + k] = sum[k]; }`;
 }
 
 /** What TF.js hands a kernel function. */

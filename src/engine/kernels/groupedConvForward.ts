@@ -12,7 +12,11 @@ import {
   convGeometry,
   flatProgram,
   geometryKey,
+  blockFor,
+  blockType,
   load,
+  store,
+  type Block,
   namedInputs,
   runFlat,
   type KernelArgs,
@@ -28,8 +32,8 @@ export interface ConvAttrs {
 }
 
 /** Output channels per invocation: 4 where a group's outputs come in fours, else 1. */
-export function forwardBlock(g: ConvGeometry): 1 | 4 {
-  return g.outPerGroup % 4 === 0 ? 4 : 1;
+export function forwardBlock(g: ConvGeometry): Block {
+  return blockFor(g.outPerGroup);
 }
 
 /** Invocations of the forward kernel: one per output pixel and block of output channels. */
@@ -39,7 +43,7 @@ export function forwardInvocations(g: ConvGeometry): number {
 
 function forwardProgram(g: ConvGeometry) {
   const tn = forwardBlock(g);
-  const acc = tn === 4 ? 'vec4<f32>' : 'f32';
+  const acc = blockType(tn);
   const body = `
     let co = (index % ${g.outC / tn}) * ${tn};
     let pixel = index / ${g.outC / tn};
@@ -61,11 +65,7 @@ function forwardProgram(g: ConvGeometry) {
         }
       }
     }
-    ${
-      tn === 4
-        ? `for (var k = 0; k < 4; k++) { result[pixel * ${g.outC} + co + k] = sum[k]; }`
-        : `result[pixel * ${g.outC} + co] = sum;`
-    }`;
+    ${store(`pixel * ${g.outC} + co`, tn)}`;
   return flatProgram(
     `cardinalConvFwd_${geometryKey(g)}`,
     ['x', 'w'],

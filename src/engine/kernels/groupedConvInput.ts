@@ -11,7 +11,11 @@ import {
   convGeometry,
   flatProgram,
   geometryKey,
+  blockFor,
+  blockType,
   load,
+  store,
+  type Block,
   namedInputs,
   runFlat,
   type KernelArgs,
@@ -22,8 +26,8 @@ import type { ConvAttrs } from './groupedConvForward';
 export const GROUPED_CONV_INPUT_GRAD = 'CardinalGroupedConv2DBackpropInput';
 
 /** Input channels per invocation: 4 where a group's inputs come in fours, else 1. */
-export function inputGradBlock(g: ConvGeometry): 1 | 4 {
-  return g.inPerGroup % 4 === 0 ? 4 : 1;
+export function inputGradBlock(g: ConvGeometry): Block {
+  return blockFor(g.inPerGroup);
 }
 
 export function inputGradInvocations(g: ConvGeometry): number {
@@ -32,7 +36,7 @@ export function inputGradInvocations(g: ConvGeometry): number {
 
 function inputGradProgram(g: ConvGeometry) {
   const tn = inputGradBlock(g);
-  const acc = tn === 4 ? 'vec4<f32>' : 'f32';
+  const acc = blockType(tn);
   const body = `
     let ci = (index % ${g.inC / tn}) * ${tn};
     let pixel = index / ${g.inC / tn};
@@ -59,11 +63,7 @@ function inputGradProgram(g: ConvGeometry) {
         }
       }
     }
-    ${
-      tn === 4
-        ? `for (var k = 0; k < 4; k++) { result[pixel * ${g.inC} + ci + k] = sum[k]; }`
-        : `result[pixel * ${g.inC} + ci] = sum;`
-    }`;
+    ${store(`pixel * ${g.inC} + ci`, tn)}`;
   return flatProgram(
     `cardinalConvDx_${geometryKey(g)}`,
     ['dy', 'w'],
