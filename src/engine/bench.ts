@@ -5,7 +5,6 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { analyze, trainingMemoryBytes } from '../spec/analyze';
-import { solveWidth } from '../spec/complexity';
 import { PRESETS } from '../spec/presets';
 import { presetRecipe } from '../spec/recipes';
 import type { ArchSpec } from '../spec/types';
@@ -15,6 +14,7 @@ import { buildLayersBaseline, trainableParams } from './layersBaseline';
 import { KERNEL_MODES, kernelMode, setKernelMode, type KernelMode } from './kernels';
 import { countStep, type StepCounts } from './stepCounters';
 import { createTrainer, type Batch } from './train';
+import { cardinalitySweep } from './cardinalitySweep';
 
 export interface BenchOptions {
   batch: number;
@@ -246,73 +246,27 @@ export async function benchNetwork(
   };
 }
 
-/**
- * The sweep's template: a CIFAR stem (64 channels) and one stage of 3 ResNeXt bottlenecks,
- * 256 channels out, stride 2 (16×16 maps), template width 64 at C = 1 — conv2 of the paper's
- * Table 2 (1×64d → 8×14d → 32×4d), on an input small enough for software backends.
- */
-export const SWEEP_TEMPLATE: ArchSpec = {
-  stem: { kind: 'cifar', channels: 64, dropout: 0 },
-  stages: [
-    {
-      blocks: 3,
-      block: 'bottleneck',
-      outChannels: 256,
-      bottleneckWidth: 64,
-      cardinality: 1,
-      stride: 2,
-      shortcut: 'B',
-    },
-  ],
-  head: { pool: 'avg' },
-  classes: 10,
-  residual: true,
-  reluAfterAdd: true,
-  convBias: false,
-};
-
-export interface SweepRow extends NetworkBench {
-  cardinality: number;
-  /** Per-path width d and the bottleneck width C·d solveWidth chose. */
-  d: number;
-  width: number;
-  /** This C's ms/step ÷ the first C's: the cardinality tax at equal complexity. */
-  relativeTime: number;
-}
-
-/** Times the template at each cardinality, widths from solveWidth (equal parameters/MACs). */
-export async function cardinalitySweep(
-  cardinalities: number[],
-  opts: BenchOptions,
-  template: ArchSpec = SWEEP_TEMPLATE,
-) {
-  const rows: SweepRow[] = [];
-  for (const cardinality of cardinalities) {
-    const { spec, perStage } = solveWidth(template, cardinality);
-    const bench = await benchEngine(spec, opts);
-    const { d, width } = perStage[0];
-    const relativeTime = rows.length ? round(bench.msPerStep / rows[0].msPerStep, 3) : 1;
-    rows.push({ cardinality, d, width, ...bench, relativeTime });
-  }
-  return { template, groupedConv: defaultGroupedConvStrategy(), rows };
-}
-
 /** One benchmark as the CLI asks for it: a preset against its baseline, or the sweep. */
 export interface BenchRequest extends BenchOptions {
   preset?: string;
   /** Cardinalities of the sweep (instead of a preset). */
   sweep?: number[];
-  /** Stock TF.js kernels, ours, or both in one run (a preset only); default: kernelMode(). */
+  /** Stock TF.js kernels, ours, or both in one run; default kernelMode(), the sweep 'both'. */
   kernels?: KernelChoice;
   /** false: skip the tfjs-layers baseline (slow on a software GPU). Default true. */
   baseline?: boolean;
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
-export async function runBenchmark(request: BenchRequest): Promise<object> {
+export async function runBenchmark(
+  request: BenchRequest,
+  progress?: (line: string) => void,
+): Promise<object> {
   const opts: BenchOptions = { batch: request.batch, steps: request.steps, warmup: request.warmup };
   if (request.sweep) {
-    return { ...opts, sweep: 'cardinality', ...(await cardinalitySweep(request.sweep, opts)) };
+    const kernels = request.kernels ?? 'both';
+    const sweep = await cardinalitySweep(request.sweep, opts, kernels, undefined, progress);
+    return { ...opts, sweep: 'cardinality', ...sweep };
   }
   const preset = request.preset ?? '';
   if (!Object.hasOwn(PRESETS, preset)) throw new Error(`unknown preset "${preset}"`);

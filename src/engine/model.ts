@@ -18,7 +18,7 @@ import {
   type BatchNormLayer,
   type PendingBatchNormUpdate,
 } from './batchNorm';
-import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
+import { defaultGroupedConvStrategy, groupedConv2d, type GroupedConvStrategy } from './groupedConv';
 import { initialValues } from './init';
 import { kernelMode } from './kernels';
 import { planBlockFusion, type Fusion } from './kernels/blockFusion';
@@ -138,12 +138,14 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   const weight = (name: string) => params.get(`${name}.weight`) as tf.Variable;
   const bnOf = (name: string) => bnLayers.get(name) as BatchNormLayer;
 
+  // Chosen once, at build: the backend and kernelMode() as they are now (kernels/index.ts).
+  const strategy = options.groupedConv ?? defaultGroupedConvStrategy();
   const conv = (x: tf.Tensor4D, c: ConvLayer): tf.Tensor4D => {
     const y = groupedConv2d(x, weight(c.name) as tf.Tensor4D, {
       stride: c.stride,
       pad: c.padding,
       groups: c.groups,
-      strategy: options.groupedConv,
+      strategy,
     });
     return c.bias ? tf.add(y, params.get(`${c.name}.bias`) as tf.Tensor1D) : y;
   };
