@@ -11,5 +11,10 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
+  // The dependency optimizer scans index.html's imports at start-up; the training worker is
+  // only loaded on the first Train click, so its imports (TF.js and its backends, fflate) were
+  // found then, re-optimized, and the dev server reloaded the page mid-run. Scanning the
+  // workers too pre-bundles them at start-up (e2e/dev/reload.spec.ts).
+  optimizeDeps: { entries: ['index.html', 'src/**/*.worker.ts'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });
