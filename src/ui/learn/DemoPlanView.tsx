@@ -10,10 +10,11 @@ import {
   type Demo,
   type DemoSize,
 } from '../../spec/demos';
-import { useData } from '../../store/data';
+import { availability, useData } from '../../store/data';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { seriesColor } from '../compare/palette';
+import { DataProgress } from '../DataProgress';
 import { compact, grouped, roughDuration } from '../format';
 import { demoItems, NO_SHORTEN, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
@@ -101,15 +102,15 @@ function ShortenField(props: { label: string; testId: string; onChange: (n: numb
 function RunDemo({ demo, size }: { demo: Demo; size: DemoSize }) {
   const plan = demo.sizes[size];
   const cached = useData((s) => s.cached.find((c) => c.dataset === plan.dataset && c.complete));
-  const busy = useData((s) => s.operation !== null);
+  // Not cached but the lab's server can supply it: the queue's first run fetches it (one click).
+  const obtainable = useData((s) => availability(s, plan.dataset) === 'server');
   const backend = useRun((s) => s.backend);
   const [shorten, setShorten] = useState<Shorten>(NO_SHORTEN);
   const [queued, setQueued] = useState(false);
 
-  const blocker = cached
-    ? null
-    : busy
-      ? 'CIFAR-10 is being fetched in the Data panel; wait for it to finish.'
+  const blocker =
+    cached || obtainable
+      ? null
       : 'CIFAR-10 is not in this browser yet: download or import it in the Data panel above. The demo trains on it.';
   const needed = Math.max(...plan.runs.map((r) => r.limitTrain || 50_000));
   const fewer = cached && cached.records.train < needed ? cached.records.train : null;
@@ -149,6 +150,7 @@ function RunDemo({ demo, size }: { demo: Demo; size: DemoSize }) {
           onChange={(n) => setShorten((s) => ({ ...s, maxEpochs: n }))}
         />
       </div>
+      <DataProgress testId="learn-data-progress" forQueued="demo" />
       {blocker ? (
         <p className="blocker" role="status" data-testid="learn-data">
           {blocker}
