@@ -2,7 +2,7 @@
 // the archive (its answers stubbed here; e2e/dev/first-run.spec.ts runs the real server), a
 // Cancel that leaves nothing, and a static host with no server at all.
 import { expect, test, type Page } from '@playwright/test';
-import { configureRun } from './helpers';
+import { configureRun, serveAsStaticHost } from './helpers';
 
 async function cachedKeys(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
@@ -59,12 +59,7 @@ test('Train while the server fetches the archive: progress with rate and ETA, Ca
 test('a static host (no lab server, no shards): the page explains the manual ways', async ({
   page,
 }) => {
-  await page.route('**/__cardinal/**', (route) =>
-    route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html>' }),
-  );
-  await page.route('**/data/**', (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html>' }),
-  );
+  await serveAsStaticHost(page);
   await page.goto('/');
   const howTo = page.getByTestId('data-howto');
   await expect(howTo).toContainText('drop it on the Data panel');
