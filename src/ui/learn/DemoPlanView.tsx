@@ -3,19 +3,14 @@
 // button that queues it (with the data check and the "shorten" fields).
 import { useMemo, useState } from 'react';
 import { analyze } from '../../spec';
-import {
-  DEMO_SIZES,
-  LAPTOP_GPU_MACS_PER_SECOND,
-  planCost,
-  type Demo,
-  type DemoSize,
-} from '../../spec/demos';
+import { DEMO_SIZES, type Demo, type DemoSize } from '../../spec/demos';
 import { availability, useData } from '../../store/data';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { seriesColor } from '../compare/palette';
+import { TimeEstimate } from '../TimeEstimate';
 import { DataProgress } from '../DataProgress';
-import { compact, grouped, roughDuration } from '../format';
+import { compact, grouped } from '../format';
 import { demoItems, NO_SHORTEN, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
 
@@ -32,7 +27,6 @@ const whole = (value: string) => {
 
 function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
   const plan = demo.sizes[size];
-  const cost = planCost(plan);
   const epochs = [...new Set(plan.runs.map((r) => r.recipe.epochs))].join('/');
   const limit = plan.runs[0].limitTrain;
   const rows = useMemo(
@@ -47,12 +41,7 @@ function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
         CIFAR-10 training images · {plan.recipeNote}.
       </p>
       <p>
-        <span
-          className="learn-takes"
-          title={`${grouped(cost.images)} training images in all, ${compact(cost.macs)} multiply-adds; at an assumed ${compact(LAPTOP_GPU_MACS_PER_SECOND)} multiply-adds per second (a laptop GPU through WebGPU). WASM on a CPU is about 50× slower.`}
-        >
-          Takes {roughDuration(cost.seconds)} on a laptop GPU.
-        </span>{' '}
+        <TimeEstimate runs={plan.runs} testId="learn-takes" />{' '}
         <span className="muted">{plan.expect}</span>
       </p>
       <table className="numbers learn-facts">
@@ -150,6 +139,15 @@ function RunDemo({ demo, size }: { demo: Demo; size: DemoSize }) {
           onChange={(n) => setShorten((s) => ({ ...s, maxEpochs: n }))}
         />
       </div>
+      {(shorten.maxTrainImages > 0 || shorten.maxEpochs > 0) && (
+        <p className="learn-note">
+          <TimeEstimate
+            runs={demoItems(plan, shorten).map((item) => item.experiment)}
+            testId="learn-takes-shortened"
+            prefix="Shortened like this, it takes"
+          />
+        </p>
+      )}
       <DataProgress testId="learn-data-progress" forQueued="demo" />
       {blocker ? (
         <p className="blocker" role="status" data-testid="learn-data">

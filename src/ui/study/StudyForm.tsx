@@ -17,6 +17,7 @@ import { useLab } from '../../store/lab';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { DataProgress } from '../DataProgress';
+import { TimeEstimate } from '../TimeEstimate';
 import { StudyPlan } from './StudyPlan';
 
 export const DEFAULT_TEMPLATE = 'resnext20_4x16d';
@@ -207,6 +208,14 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
         </button>
         {blocker && <span className="blocker">{blocker}</span>}
       </div>
+      {arms.length > 0 && (
+        <p className="muted">
+          <TimeEstimate
+            runs={arms.map((a) => ({ spec: a.spec, recipe, limitTrain }))}
+            testId="study-takes"
+          />
+        </p>
+      )}
       <DataProgress testId="study-data-progress" forQueued="study" />
     </div>
   );
