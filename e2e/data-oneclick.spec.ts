@@ -2,6 +2,8 @@
 // the archive (its answers stubbed here; e2e/dev/first-run.spec.ts runs the real server), a
 // Cancel that leaves nothing, and a static host with no server at all.
 import { expect, test, type Page } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { configureRun, serveAsStaticHost } from './helpers';
 
 async function cachedKeys(page: Page): Promise<string[]> {
@@ -69,4 +71,36 @@ test('a static host (no lab server, no shards): the page explains the manual way
   await expect(page.getByTestId('train-blocker')).toHaveText('Get the dataset first (Data panel).');
   await expect(page.locator('tr[data-dataset="cifar10"]').getByRole('button')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/oneclick-static.png', fullPage: true });
+});
+
+test('an archive dropped on the page is imported in a worker; the page stays responsive', async ({
+  page,
+}) => {
+  const archive = resolve('../shared/data/cifar-10-binary.tar.gz');
+  test.skip(!existsSync(archive), `needs ${archive} (see ../shared/data/README.md)`);
+  test.setTimeout(300_000);
+  const workers: string[] = [];
+  page.on('worker', (worker) => workers.push(worker.url()));
+  await page.goto('/');
+  // Long tasks (> 50 ms) of the page's main thread while the 170 MB archive is imported.
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
+    }).observe({ type: 'longtask' });
+  });
+  await page.getByTestId('import-input').setInputFiles(archive);
+  await expect(page.locator('tr[data-dataset="cifar10"]')).toHaveAttribute('data-cached', 'true', {
+    timeout: 280_000,
+  });
+  await expect(page.getByTestId('data-notice')).toContainText('50,000 train + 10,000 test');
+  expect(workers.some((url) => url.includes('data.worker'))).toBe(true);
+  const longTasks = await page.evaluate(
+    () => (window as unknown as { longTasks: number[] }).longTasks,
+  );
+  // A figure, not an assertion: the main thread's longest task during the import.
+  console.log(
+    `main-thread long tasks during the import: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`,
+  );
 });
