@@ -101,6 +101,8 @@ function startingRecord(config: RunConfig, epochs: RunRecord['epochs'] = []): Ru
 }
 
 let client: TrainerClient | null = null;
+/** The run whose dataset is being fetched before it starts (launch), if any. */
+let preparing: string | null = null;
 
 export const useRun = create<RunState>((set, get) => {
   function worker(): TrainerClient {
@@ -242,10 +244,28 @@ export const useRun = create<RunState>((set, get) => {
     }
   }
 
+  /**
+   * Starts a run. Without its dataset in the browser, the data comes first (one click: the lab's
+   * server fetches it if need be); meanwhile the run shows as running, Stop cancels the download.
+   */
   function launch(run: RunRecord, resume: boolean) {
     set({ current: run, status: 'running', progress: null, why: null });
     void saveRun(run).then(() => get().loadHistory());
-    worker().send({ type: 'start', config: run.config, resume });
+    preparing = run.runId;
+    void useData
+      .getState()
+      .ensure(run.config.dataset)
+      .then((ready) => {
+        preparing = null;
+        if (get().current?.runId !== run.runId) return;
+        if (ready.ok) worker().send({ type: 'start', config: run.config, resume });
+        else if (ready.cancelled) update({ status: 'stopped' }, { status: 'idle' });
+        else
+          update(
+            { status: 'error', error: ready.message, errorCode: 'no-data' },
+            { status: 'error' },
+          );
+      });
   }
 
   return {
@@ -275,12 +295,17 @@ export const useRun = create<RunState>((set, get) => {
     resumeInterrupted(run) {
       launch({ ...run, status: 'running', error: null }, true);
     },
-    pause: () => worker().send({ type: 'pause' }),
+    pause: () => {
+      if (!preparing) worker().send({ type: 'pause' });
+    },
     resume() {
       worker().send({ type: 'resume' });
       update({ status: 'running' }, { status: 'running' });
     },
-    stop: () => worker().send({ type: 'stop' }),
+    stop: () => {
+      if (preparing) useData.getState().cancel();
+      else worker().send({ type: 'stop' });
+    },
     open(run) {
       if (get().status === 'running' || get().status === 'paused') return;
       set({ current: run, status: run.status === 'done' ? 'done' : 'idle', progress: null });
@@ -291,7 +316,13 @@ export const useRun = create<RunState>((set, get) => {
       await get().loadHistory();
     },
     async loadHistory() {
-      set({ history: await loadRuns() });
+      // The run training now is saved as running, which loadRuns reads as 'interrupted'.
+      const { current, status } = get();
+      const live = status === 'running' || status === 'paused' ? current : null;
+      const runs = await loadRuns();
+      set({
+        history: runs.map((r) => (r.runId === live?.runId ? { ...r, status: live.status } : r)),
+      });
     },
     exportJob: null,
     importJob: null,

@@ -41,6 +41,20 @@ export type WorkerRequest =
   /** Times training steps (npm run bench in the browser); answered by 'bench-result'. */
   | { type: 'bench'; runId: string; backend: BackendChoice; bench: BenchRequest }
   /**
+   * This computer's speed for the time estimates: a few timed training steps of `spec` after
+   * the queued exports and imports, before any run that starts later; answered by
+   * 'calibration', or 'error' with this runId.
+   */
+  | {
+      type: 'calibrate';
+      runId: string;
+      backend: BackendChoice;
+      spec: ArchSpec;
+      batch: number;
+      steps: number;
+      warmup: number;
+    }
+  /**
    * The PyTorch bundle (.zip) of a run's last checkpoint, also while the run trains (then the
    * weights are those of its last finished epoch); answered by 'export-ready' or
    * 'export-failed'. The page sends the run's config, which the checkpoint does not hold.
@@ -150,6 +164,15 @@ export type WorkerEvent =
   | { type: 'paused'; runId: string }
   | { type: 'done'; runId: string; stopped: boolean }
   | { type: 'bench-result'; runId: string; result: object }
+  | {
+      type: 'calibration';
+      runId: string;
+      backend: BackendName;
+      adapter: string;
+      imagesPerSecond: number;
+      /** Forward multiply-adds per image of the network timed. */
+      macsPerImage: number;
+    }
   /** The bundle's bytes (transferred) and the epoch whose weights it holds. */
   | { type: 'export-ready'; runId: string; fileName: string; bytes: Uint8Array; epoch: number }
   | { type: 'export-failed'; runId: string; message: string }

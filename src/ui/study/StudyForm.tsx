@@ -12,10 +12,12 @@ import {
   type ArchSpec,
   type Recipe,
 } from '../../spec';
-import { useData } from '../../store/data';
+import { availability, useData } from '../../store/data';
 import { useLab } from '../../store/lab';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
+import { DataProgress } from '../DataProgress';
+import { TimeEstimate } from '../TimeEstimate';
 import { StudyPlan } from './StudyPlan';
 
 export const DEFAULT_TEMPLATE = 'resnext20_4x16d';
@@ -61,7 +63,8 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
   const labSpec = useLab((s) => s.spec);
   const labRecipe = useLab((s) => s.recipe);
   const dataset = useData((s) => s.dataset);
-  const cached = useData((s) => s.cached.some((c) => c.dataset === dataset && c.complete));
+  // Cached, or the lab's server can supply it (the first run fetches it: one click).
+  const cached = useData((s) => availability(s, dataset) !== 'missing');
   const backend = useRun((s) => s.backend);
   const [template, setTemplate] = useState(DEFAULT_TEMPLATE);
   const [picked, setPicked] = useState<number[]>(DEFAULT_CARDINALITIES);
@@ -205,6 +208,15 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
         </button>
         {blocker && <span className="blocker">{blocker}</span>}
       </div>
+      {arms.length > 0 && (
+        <p className="muted">
+          <TimeEstimate
+            runs={arms.map((a) => ({ spec: a.spec, recipe, limitTrain }))}
+            testId="study-takes"
+          />
+        </p>
+      )}
+      <DataProgress testId="study-data-progress" forQueued="study" />
     </div>
   );
 }
