@@ -17,8 +17,10 @@ import { groupedConvInputGrad } from './groupedConvInput';
 
 /**
  * Whether dense convs (groups = 1) use our forward and input gradient instead of TF.js's.
- * Set from `npm run bench -- --cardinality-sweep` on SwiftShader (see the closing note of
- * issue 15): false while TF.js's tiled kernels are faster for dense convs.
+ * Measured on SwiftShader (2026-12-01, the sweep's C = 1 conv2, 3×3 64→64 on 8×16×16, forward
+ * + both gradients, median of 3): TF.js's forward and input gradient with our filter gradient
+ * 5.7 s, all three ours 6.0 s, all three TF.js's 12.3 s. Ours is no faster for dense convs, so
+ * TF.js's tiled GEMMs stay; re-measure on a real GPU (scripts/gpu) before turning these on.
  */
 export const DENSE_USES_OURS = { forward: false, inputGrad: false };
 
