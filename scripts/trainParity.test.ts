@@ -137,11 +137,13 @@ const CASES: Case[] = [
     dataset: 'cifar10',
     limitTrain: 1600,
     knownGap:
-      'lockstep step 2: layer2.0.bn3.bias 4.2e-2 relative. Step-1 gradients of this net differ ' +
-      'from PyTorch float64 by up to 4e-3 of their max in stages 1–2 (5e-4 from layer3.0.bn2 ' +
-      'on, 1e-7 at fc); ResNet-8 gradients agree to 1e-4. TF.js cpu and wasm agree with each ' +
-      "other, and 'split' with 'masked' grouped convs. AdamW's first steps (update ≈ lr·sign g) " +
-      'turn such a gradient difference in a small element into a full-size weight difference.',
+      'lockstep step 2: layer2.0.bn3.bias 4.2e-2 relative. One SGD step (lr 1, no augmentation) ' +
+      'gives gradients equal to PyTorch float64 to ~1e-6 everywhere except layer2.0.conv1.weight ' +
+      '(3.9e-3 of its max) and layer2.0.bn1.bias (4.6e-3) and everything before them, while ' +
+      'layer2.0.bn1.weight agrees (7e-6) and PyTorch float32 agrees with float64 to 1e-5: a ' +
+      'per-channel offset in the gradient arriving at layer2.0.bn1 through its ReLU from the ' +
+      'grouped 3×3 stride-2 conv2. TF.js cpu and wasm agree with each other, and split with ' +
+      "masked grouped convs. AdamW's first steps (update ≈ lr·sign g) make it visible.",
   },
   {
     name: 'cos-200 with Nesterov (T_max 5) on resnet8',
