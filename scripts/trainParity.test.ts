@@ -95,6 +95,12 @@ function narrowCifar100Net(): ArchSpec {
   };
 }
 
+const BN_BIAS_GAP =
+  'batch-norm bias gradients differ from PyTorch by ~2e-3 of their largest value in the first ' +
+  'steps (at step 1 the bias is −lr·gradient, so the weight figure is the gradient figure): ' +
+  'resnet20 step-160 layer1.0.bn1.bias 2.1e-3 after step 1, cos-200 on resnet8 ' +
+  'layer3.0.bn1.bias 3.2e-3 after step 3; PyTorch float32 agrees with float64 to ~1e-6 there.';
+
 interface Case {
   name: string;
   spec: () => ArchSpec;
@@ -129,6 +135,7 @@ const CASES: Case[] = [
     }),
     dataset: 'cifar10',
     limitTrain: 320,
+    knownGap: BN_BIAS_GAP,
   },
   {
     name: 'notebook-onecycle (AdamW, smoothing, clipping, jitter, erasing) on narrow notebook_resnext',
@@ -155,6 +162,7 @@ const CASES: Case[] = [
     }),
     dataset: 'cifar10',
     limitTrain: 320,
+    knownGap: BN_BIAS_GAP,
   },
   {
     name: 'notebook-sgd with stem Dropout2d on the narrow CIFAR-100 blog net',
