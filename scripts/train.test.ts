@@ -141,7 +141,9 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
     archivePath = join(work, 'cifar-10-binary.tar.gz');
     const { archive } = await buildSyntheticArchive({
       dataset: 'cifar10',
-      trainFiles: 1,
+      // All five files, as PyTorch's side (train.py's reader, under replay.py) wants them;
+      // --limit-train keeps the run to the first 64 records.
+      trainFiles: 5,
       trainRecords: 64,
       testRecords: 32,
     });
@@ -152,7 +154,17 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
       totalBytes: archive.length,
     });
   });
-  const args = () => [...base, '--backend', 'wasm', '--batch', '16', '--data-dir', dataDir];
+  const args = () => [
+    ...base,
+    '--backend',
+    'wasm',
+    '--batch',
+    '16',
+    '--limit-train',
+    '64',
+    '--data-dir',
+    dataDir,
+  ];
 
   it('trains with the app worker, prints an epoch line and a summary, exports the weights, traces', async () => {
     const exportPath = join(work, 'out.safetensors');
