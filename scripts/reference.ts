@@ -1,5 +1,6 @@
 // npx tsx scripts/reference.ts [--demos degradation,cardinality,…] [--data ../shared/data]
 //   [--work DIR] [--out public/reference] [--parallel 2] [--threads 1] [--python python3]
+//   [--max-busy N --busy-root DIR]
 // Trains every arm of each Learn demo's quick size in PyTorch and writes
 // public/reference/<demo>.json, which the Learn panel draws under the user's runs. Each arm is
 // the export's own model.py and train.py (src/engine/export), run with --from-scratch (the
@@ -7,6 +8,8 @@
 // image counts (the first N train images, testLimitFor(N) test images). A demo's file is
 // written as soon as its last arm finishes, so a long run keeps what it has done; an arm whose
 // folder under --work already holds a finished run is not trained again (rerun after a stop).
+// Arms of all the demos form one queue, --parallel at a time; --max-busy N holds an arm back
+// while N train.py processes already run under --busy-root (another run of this script, say).
 // Needs the CIFAR-10 binary archive in --data, and torch for --python.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,8 +17,10 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus } from 'node:os';
@@ -39,6 +44,9 @@ interface Options {
   parallel: number;
   threads: number;
   python: string;
+  /** Start an arm only while fewer than this many arms train under busyRoot (0 = no cap). */
+  maxBusy: number;
+  busyRoot: string;
 }
 
 function parse(argv: string[]): Options {
@@ -50,6 +58,8 @@ function parse(argv: string[]): Options {
     parallel: 2,
     threads: 1,
     python: 'python3',
+    maxBusy: 0,
+    busyRoot: '',
   };
   scanArgs(argv, (arg, value) => {
     if (arg === '--demos') {
@@ -66,8 +76,11 @@ function parse(argv: string[]): Options {
     else if (arg === '--python') o.python = value();
     else if (arg === '--parallel') o.parallel = wholeNumber(value(), arg, 1, 64);
     else if (arg === '--threads') o.threads = wholeNumber(value(), arg, 1, 256);
+    else if (arg === '--max-busy') o.maxBusy = wholeNumber(value(), arg, 0, 64);
+    else if (arg === '--busy-root') o.busyRoot = value();
     else throw unknownArgument(arg);
   });
+  o.busyRoot ||= resolve(o.work);
   return o;
 }
 
@@ -97,31 +110,58 @@ function writeScripts(run: DemoRun, folder: string, dataset: 'cifar10'): void {
 
 const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
 
-interface ArmResult {
-  started: number;
-  finished: number;
+/** Python processes training reference arms under `root` (this or another run of the script). */
+function runningArms(root: string): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('train.py') && cmd.includes(root)) count++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return count;
 }
 
-/** Trains one arm unless its folder already holds a finished run. */
-async function trainArm(o: Options, run: DemoRun, folder: string): Promise<ArmResult> {
-  const images = run.limitTrain || 50_000;
-  const done = () => {
-    try {
-      referenceArm(run, read(join(folder, 'metrics.csv')), read(join(folder, 'steps.csv')), images);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (done()) {
-    log(`${run.label}: already trained in ${folder}`);
-    const t = Date.now();
-    return { started: t, finished: t };
+const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** Arms this script has just spawned, before their command line shows train.py in /proc. */
+let starting = 0;
+
+/** Whether an arm's folder holds a finished run. */
+function finished(run: DemoRun, folder: string): boolean {
+  try {
+    armFromFolder(run, folder);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+const armFromFolder = (run: DemoRun, folder: string) =>
+  referenceArm(
+    run,
+    read(join(folder, 'metrics.csv')),
+    read(join(folder, 'steps.csv')),
+    run.limitTrain || 50_000,
+  );
+
+/** Trains one arm unless its folder already holds a finished run. */
+async function trainArm(o: Options, run: DemoRun, folder: string): Promise<void> {
+  if (finished(run, folder)) {
+    log(`${run.label}: already trained in ${folder}`);
+    return;
+  }
+  // Other runs of the script (or a previous one) may share the machine: stay within --max-busy.
+  while (o.maxBusy > 0 && runningArms(o.busyRoot) + starting >= o.maxBusy) await pause(15_000);
+  starting++;
+  setTimeout(() => starting--, 10_000);
   // A stopped run leaves partial CSVs that train.py would append to: start it afresh.
+  mkdirSync(folder, { recursive: true });
   for (const f of ['metrics.csv', 'steps.csv']) rmSync(join(folder, f), { force: true });
   writeScripts(run, folder, 'cifar10');
-  const started = Date.now();
   log(`${run.label}: training (${folder})`);
   const logFile = createWriteStream(join(folder, 'train.log'));
   const threads = String(o.threads);
@@ -140,7 +180,6 @@ async function trainArm(o: Options, run: DemoRun, folder: string): Promise<ArmRe
   });
   const code = await new Promise<number | null>((res) => child.on('close', res));
   if (code !== 0) throw new Error(`${run.label}: train.py exited with ${code}; see ${folder}`);
-  return { started, finished: Date.now() };
 }
 
 function log(line: string): void {
@@ -155,29 +194,28 @@ function torchVersion(python: string): string {
   return r.stdout.trim();
 }
 
-async function runDemo(o: Options, demo: Demo, torch: string): Promise<void> {
+interface Task {
+  demo: Demo;
+  run: DemoRun;
+  folder: string;
+}
+
+const tasksOf = (o: Options, demo: Demo): Task[] =>
+  demo.sizes.quick.runs.map((run, i) => ({
+    demo,
+    run,
+    folder: join(o.work, demo.id, armFolder(i, run.label)),
+  }));
+
+/** A demo's reference file from its finished arms' folders. */
+function writeReference(o: Options, demo: Demo, tasks: Task[], torch: string): void {
   const plan = demo.sizes.quick;
-  const folders = plan.runs.map((r, i) => join(o.work, demo.id, armFolder(i, r.label)));
-  const results: ArmResult[] = new Array(plan.runs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < plan.runs.length) {
-      const i = next++;
-      results[i] = await trainArm(o, plan.runs[i], folders[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.parallel, plan.runs.length) }, worker));
   const first = plan.runs[0];
-  const arms = plan.runs.map((run, i) =>
-    referenceArm(
-      run,
-      read(join(folders[i], 'metrics.csv')),
-      read(join(folders[i], 'steps.csv')),
-      run.limitTrain || 50_000,
-    ),
-  );
-  const wall =
-    Math.max(...results.map((r) => r.finished)) - Math.min(...results.map((r) => r.started));
+  const arms = tasks.map((t) => armFromFolder(t.run, t.folder));
+  // train.py is written as an arm starts and metrics.csv last as it ends: the arms' times, also
+  // for arms trained by an earlier run of the script.
+  const began = Math.min(...tasks.map((t) => statSync(join(t.folder, 'train.py')).mtimeMs));
+  const ended = Math.max(...tasks.map((t) => statSync(join(t.folder, 'metrics.csv')).mtimeMs));
   const file: ReferenceFile = {
     demo: demo.id,
     size: 'quick',
@@ -187,14 +225,16 @@ async function runDemo(o: Options, demo: Demo, torch: string): Promise<void> {
     testImages: testLimitFor(first.limitTrain),
     seed: first.recipe.seed,
     torch,
-    device: `CPU (${cpus()[0]?.model.trim() ?? 'unknown'}; ${o.parallel} arm(s) at a time, ${o.threads} thread(s) each)`,
-    date: new Date().toISOString(),
-    wallSeconds: Math.round(wall / 1000),
+    device: `CPU (${cpus()[0]?.model.trim() ?? 'unknown'}, ${cpus().length} cores)`,
+    date: new Date(ended).toISOString(),
+    wallSeconds: Math.round((ended - began) / 1000),
     method:
       'scripts/reference.ts: each arm is the export’s model.py + train.py, run as ' +
       '`train.py --from-scratch --log-steps --limit-train N --limit-test M` (torchvision init, ' +
-      'the demo’s exact spec and recipe, the page’s image counts). Augmentation and data order ' +
-      'use torch’s random numbers: the same distributions as the page, not the same draws.',
+      'the demo’s exact spec and recipe, the page’s image counts), on a CPU shared with other ' +
+      `work, ${o.parallel} arm(s) at a time with ${o.threads} thread(s) each (times are not ` +
+      'benchmarks). Augmentation and data order use torch’s random numbers: the same ' +
+      'distributions as the page, not the same draws.',
     arms,
   };
   mkdirSync(o.out, { recursive: true });
@@ -207,7 +247,20 @@ async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const torch = torchVersion(o.python);
   log(`torch ${torch}; ${o.demos.map((d) => d.id).join(', ')}; ${o.parallel}×${o.threads} threads`);
-  for (const demo of o.demos) await runDemo(o, demo, torch);
+  // One queue of arms across the demos, in order, so no slot idles while a demo's last arm
+  // finishes; each demo's file is written as soon as its own arms are done.
+  const byDemo = new Map(o.demos.map((d) => [d, tasksOf(o, d)]));
+  const queue = [...byDemo.values()].flat();
+  const left = new Map(o.demos.map((d) => [d, byDemo.get(d)!.length]));
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      await trainArm(o, task.run, task.folder);
+      const remaining = left.get(task.demo)! - 1;
+      left.set(task.demo, remaining);
+      if (remaining === 0) writeReference(o, task.demo, byDemo.get(task.demo)!, torch);
+    }
+  };
+  await Promise.all(Array.from({ length: o.parallel }, worker));
 }
 
 main().catch((e: unknown) => {

@@ -6,7 +6,7 @@ import { referenceIsFresh, type ReferenceFile } from '../../spec/reference';
 import { duration, grouped } from '../format';
 import { useGroupRuns } from '../queue/useGroupRuns';
 import { ReferenceCharts } from './ReferenceCharts';
-import { finalEpoch } from './referenceCurves';
+import { armColor, finalEpoch } from './referenceCurves';
 import type { ReferenceState } from './useReference';
 import './reference.css';
 
@@ -30,7 +30,7 @@ export function referenceSummary(file: ReferenceFile): string {
   );
 }
 
-function FinalTable({ file }: { file: ReferenceFile }) {
+function FinalTable({ file, colors }: { file: ReferenceFile; colors: Map<string, string> }) {
   return (
     <table className="numbers reference-finals" data-testid="reference-finals" data-present="hide">
       <thead>
@@ -48,7 +48,10 @@ function FinalTable({ file }: { file: ReferenceFile }) {
           const e = finalEpoch(file, a.label)!;
           return (
             <tr key={a.label} data-label={a.label}>
-              <td>{a.label}</td>
+              <td>
+                <span className="swatch" style={{ background: colors.get(a.label) }} aria-hidden />
+                {a.label}
+              </td>
               <td>{e.trainLoss.toFixed(3)}</td>
               <td>{e.trainAcc.toFixed(1)}%</td>
               <td>{e.testLoss.toFixed(3)}</td>
@@ -85,6 +88,9 @@ export function DemoReference({
   }
   const { file } = state;
   const fresh = referenceIsFresh(file, demo.sizes.quick);
+  const colors = new Map(
+    file.arms.map((a, i) => [a.label, armColor(demo.sizes.quick, a.label, i)]),
+  );
   return (
     <div className="learn-reference" data-testid="learn-reference" data-fresh={fresh}>
       <h4 data-testid="reference-caption">
@@ -101,10 +107,10 @@ export function DemoReference({
         {referenceSummary(file)}
       </p>
       <ReferenceCharts demo={demo} file={file} runs={runs} />
-      <FinalTable file={file} />
+      <FinalTable file={file} colors={colors} />
       <p className="muted learn-note" data-present="hide">
         PyTorch {file.torch}, seed {file.seed}, {duration(file.wallSeconds)} for all{' '}
-        {file.arms.length} runs. {file.method}
+        {file.arms.length} run{file.arms.length === 1 ? '' : 's'}. {file.method}
       </p>
     </div>
   );

@@ -97,7 +97,12 @@ function ReferenceChart(props: {
                 strokeWidth={isReference ? 1.5 : 2.25}
                 strokeDasharray={isReference ? DASH : undefined}
                 strokeOpacity={isReference ? 0.85 : 1}
-                dot={dots ? { r: isReference ? 2.5 : 4, fill: c.color, strokeWidth: 0 } : false}
+                // A run of a step or two is a point, not a line: dots keep it visible.
+                dot={
+                  dots || (!isReference && c.points.length <= 5)
+                    ? { r: isReference ? 2.5 : 4, fill: c.color, strokeWidth: 0 }
+                    : false
+                }
                 connectNulls
                 isAnimationActive={false}
               />

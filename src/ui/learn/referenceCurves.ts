@@ -22,7 +22,7 @@ export type EpochValue = 'testAcc' | 'trainAcc';
 const CIFAR10_TRAIN = 50_000;
 
 /** An arm's colour: its run's place in the plan (as the queue colours the user's runs). */
-function armColor(plan: DemoPlan, label: string, fallback: number): string {
+export function armColor(plan: DemoPlan, label: string, fallback: number): string {
   const i = plan.runs.findIndex((r) => r.label === label);
   return seriesColor(i >= 0 ? i : fallback);
 }
