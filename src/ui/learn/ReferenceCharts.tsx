@@ -138,14 +138,13 @@ export function ReferenceCharts({
   const curves = useMemo(() => {
     const refTest = referenceEpochCurves(file, plan, 'testAcc');
     const runTest = runEpochCurves(runs, 'testAcc');
-    const armCount = plan.runs.length;
     return {
       refLoss: referenceLossCurves(file, plan),
       runLoss: runLossCurves(runs),
       refTest,
       runTest,
-      refGap: gapCurves(refTest, referenceEpochCurves(file, plan, 'trainAcc'), armCount),
-      runGap: gapCurves(runTest, runEpochCurves(runs, 'trainAcc'), armCount),
+      refGap: gapCurves(refTest, referenceEpochCurves(file, plan, 'trainAcc'), plan),
+      runGap: gapCurves(runTest, runEpochCurves(runs, 'trainAcc'), plan),
     };
   }, [file, plan, runs]);
   const percent = (y: number) => `${y.toFixed(2)}%`;

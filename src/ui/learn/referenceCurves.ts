@@ -7,8 +7,7 @@ import { imagesSeen, type ReferenceEpoch, type ReferenceFile } from '../../spec/
 import type { RunRecord } from '../../store/history';
 import type { EpochMetrics } from '../../worker/protocol';
 import { seriesColor } from '../compare/palette';
-import { smooth } from '../RunCharts';
-import type { GroupRun } from '../queue/useGroupRuns';
+import { smooth } from '../smoothLoss';
 
 export interface Curve {
   id: string;
@@ -18,6 +17,13 @@ export interface Curve {
 }
 
 export type EpochValue = 'testAcc' | 'trainAcc';
+
+/** What a curve needs of a group's run (useGroupRuns' GroupRun has it). */
+export interface CurveRun {
+  item: { id: string; label: string };
+  run: RunRecord | undefined;
+  color: string;
+}
 
 const CIFAR10_TRAIN = 50_000;
 
@@ -32,8 +38,7 @@ const runImages = (run: RunRecord) => run.config.limitTrain || CIFAR10_TRAIN;
 
 /** The run view's loss smoothing (an EMA) applied to [x, loss] points. */
 function smoothed(points: [number, number][]): { x: number; y: number }[] {
-  const asLoss = points.map(([x, loss]) => ({ step: x, loss, lr: 0 }));
-  return smooth(asLoss).map((p) => ({ x: p.step, y: p.smoothed }));
+  return smooth(points.map(([x, loss]) => ({ x, loss }))).map((p) => ({ x: p.x, y: p.smoothed }));
 }
 
 export function referenceLossCurves(file: ReferenceFile, plan: DemoPlan): Curve[] {
@@ -45,7 +50,7 @@ export function referenceLossCurves(file: ReferenceFile, plan: DemoPlan): Curve[
   }));
 }
 
-export function runLossCurves(runs: GroupRun[]): Curve[] {
+export function runLossCurves(runs: CurveRun[]): Curve[] {
   return runs.flatMap(({ item, run, color }) => {
     if (!run) return [];
     const images = runImages(run);
@@ -77,7 +82,7 @@ export function referenceEpochCurves(
   }));
 }
 
-export function runEpochCurves(runs: GroupRun[], value: EpochValue): Curve[] {
+export function runEpochCurves(runs: CurveRun[], value: EpochValue): Curve[] {
   return runs.flatMap(({ item, run, color }) =>
     run
       ? [
@@ -94,24 +99,17 @@ export function runEpochCurves(runs: GroupRun[], value: EpochValue): Curve[] {
 
 /**
  * Train and test accuracy together (the augmentation demo's gap): each curve twice, its test
- * accuracy in its colour and its train accuracy in a colour after all the arms'.
+ * accuracy in its colour and its train accuracy in a colour after all the arms' (by its place
+ * in the plan, so a reference arm and the user's run of it match here too).
  */
-export function gapCurves(test: Curve[], train: Curve[], armCount: number): Curve[] {
+export function gapCurves(test: Curve[], train: Curve[], plan: DemoPlan): Curve[] {
   return test.flatMap((t, i) => {
     const tr = train.find((c) => c.id === t.id);
-    const colorIndex = armCount + i;
+    const place = plan.runs.findIndex((r) => r.label === t.label);
+    const color = seriesColor(plan.runs.length + (place >= 0 ? place : i));
     return [
       { ...t, id: `${t.id}-test`, label: `${t.label}: test` },
-      ...(tr
-        ? [
-            {
-              ...tr,
-              id: `${tr.id}-train`,
-              label: `${tr.label}: train`,
-              color: seriesColor(colorIndex),
-            },
-          ]
-        : []),
+      ...(tr ? [{ ...tr, id: `${tr.id}-train`, label: `${tr.label}: train`, color }] : []),
     ];
   });
 }
