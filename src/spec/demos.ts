@@ -178,7 +178,7 @@ export const DEMOS: readonly Demo[] = [
         runs: degradationRuns(heWarmCycle(3), 10_000),
         dataset: 'cifar10',
         expect:
-          'The plain pair splits from the first epoch: in a PyTorch check of this size (same networks, recipe and init) plain-56 ended at a training loss of 2.21 against plain-20’s 1.67 (test 18% against 40%). With shortcuts the same depth trains: ResNet-56 1.65 (test 40%), beside ResNet-20’s 1.51 (47%). ResNet-56 passing ResNet-20 needs the long schedule.',
+          'The plain pair splits from the first epoch: plain-56 ends above plain-20 in training loss and below it in test accuracy. With shortcuts the same depth trains, close to ResNet-20; ResNet-56 passing ResNet-20 needs the long schedule. The reference run below gives the figures.',
         recipeNote:
           'He et al.’s SGD (momentum 0.9, wd 1e-4, batch 128, crop + flip) with a one-cycle rate peaking at their 0.1: the warm-up lets the 56-layer nets start',
       },

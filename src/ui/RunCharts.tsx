@@ -12,14 +12,10 @@ import {
 import type { LossPoint } from '../store/history';
 import type { EpochMetrics } from '../worker/protocol';
 
-/** Exponential moving average with bias correction, as TensorBoard's smoothing. */
-export function smooth(points: LossPoint[], weight = 0.9) {
-  let ema = 0;
-  return points.map((p, i) => {
-    ema = weight * ema + (1 - weight) * p.loss;
-    return { ...p, smoothed: ema / (1 - weight ** (i + 1)) };
-  });
-}
+import { smooth } from './smoothLoss';
+
+// Kept here too for the charts that import it with the run view's charts.
+export { smooth };
 
 const AXIS = { stroke: 'var(--muted)', fontSize: 12 };
 

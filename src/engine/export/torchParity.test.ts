@@ -209,13 +209,25 @@ describe.skipIf(!hasTorch)('PyTorch parity of exported weights and model.py', ()
       const fake = python([SCRIPT, 'fake-cifar', join(folder, 'data'), '40']);
       expect(fake.ok, fake.out).toBe(true);
       const args = ['train.py', '--data', 'data', '--out', 'out', '--device', 'cpu'];
-      const run = python([...args, '--limit-train', '48', '--limit-test', '32'], folder);
+      const limits = ['--limit-train', '48', '--limit-test', '32', '--log-steps'];
+      const run = python([...args, ...limits], folder);
       expect(run.ok, run.out).toBe(true);
       expect(run.out).toMatch(/epoch 2: train loss [\d.]+/);
       const csv = readFileSync(join(folder, 'out', 'metrics.csv'), 'utf8')
         .trim()
         .split('\n');
       expect(csv).toHaveLength(2);
+      // --log-steps: every step of epoch 2 (48 images at batch 16), numbered on from epoch 1's.
+      const steps = readFileSync(join(folder, 'out', 'steps.csv'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(steps[0]).toBe('epoch,step,loss,lr');
+      expect(steps.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual([
+        '2,4',
+        '2,5',
+        '2,6',
+      ]);
+      for (const l of steps.slice(1)) expect(Number(l.split(',')[2])).toBeGreaterThan(0);
 
       const back = importSafetensors(readFileSync(join(folder, 'out', 'weights.safetensors')));
       try {

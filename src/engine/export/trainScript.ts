@@ -176,6 +176,8 @@ def main():
     parser.add_argument('--eval-only', action='store_true')
     parser.add_argument('--limit-train', type=int, default=0, help='first N train records only')
     parser.add_argument('--limit-test', type=int, default=0, help='first N test records only')
+    parser.add_argument('--log-steps', action='store_true',
+                        help='also write OUT/steps.csv: the training loss and rate of every step')
     args = parser.parse_args()
 
     world = int(os.environ.get('WORLD_SIZE', '1'))
@@ -275,6 +277,11 @@ def main():
     if is_main and not os.path.exists(csv_path):
         with open(csv_path, 'w') as f:
             f.write('epoch,train_loss,train_acc,test_loss,test_acc,val_loss,val_acc,seconds,lr\\n')
+    steps_path = os.path.join(args.out, 'steps.csv')
+    steps_log, step = [], start * steps_per_epoch
+    if is_main and args.log_steps and not os.path.exists(steps_path):
+        with open(steps_path, 'w') as f:
+            f.write('epoch,step,loss,lr\\n')
     log('training %s on %s, epochs %d-%d, %d steps per epoch, %d rank(s), device %s'
         % (DATASET, len(train[1]), start + 1, args.epochs, steps_per_epoch, world, device))
 
@@ -295,6 +302,11 @@ def main():
             if RECIPE['gradClip'] > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), RECIPE['gradClip'])
             optimizer.step()
+            step += 1
+            if args.log_steps:
+                # this rank's batch loss (a .item() per step: a sync on CUDA, hence opt-in)
+                steps_log.append('%d,%d,%r,%r' % (epoch + 1, step, loss.item(),
+                                                  optimizer.param_groups[0]['lr']))
             if scheduler is not None and per_step:
                 scheduler.step()
             sums[0] += loss.detach().double() * len(idx)
@@ -310,6 +322,10 @@ def main():
         seconds = time.time() - began
         log('epoch %d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1f s'
             % (epoch + 1, train_loss, train_acc, test_loss, test_acc, seconds))
+        if is_main and args.log_steps:
+            with open(steps_path, 'a') as f:
+                f.write(''.join(line + '\\n' for line in steps_log))
+            steps_log.clear()
         if is_main:
             with open(csv_path, 'a') as f:
                 f.write(','.join(str(v) for v in (epoch + 1, train_loss, train_acc, test_loss, test_acc,

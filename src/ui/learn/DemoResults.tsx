@@ -76,7 +76,16 @@ function gapSeries(series: Series[]): Series[] {
   ]);
 }
 
-export function DemoResults({ demo, group }: { demo: Demo; group: QueueGroup }) {
+export function DemoResults({
+  demo,
+  group,
+  charts = true,
+}: {
+  demo: Demo;
+  group: QueueGroup;
+  /** Whether to draw the overlay charts (not when the reference charts draw these runs). */
+  charts?: boolean;
+}) {
   const runs = useGroupRuns(group.id);
   const series = useMemo(() => groupSeries(runs), [runs]);
   const gap = useMemo(() => gapSeries(series), [series]);
@@ -105,26 +114,28 @@ export function DemoResults({ demo, group }: { demo: Demo; group: QueueGroup }) 
         </button>
       </div>
       <QueueList groupId={group.id} />
-      <div className="learn-charts" data-present="demo-controls">
-        <OverlayLossChart
-          series={series}
-          testId="learn-loss"
-          fileName={`learn-${demo.id}-loss.png`}
-        />
-        <OverlayAccuracyChart
-          series={series}
-          testId="learn-accuracy"
-          fileName={`learn-${demo.id}-accuracy.png`}
-        />
-        {demo.extra === 'gap' && (
-          <OverlayAccuracyChart
-            series={gap}
-            testId="learn-gap"
-            title="Train vs test accuracy per epoch (%)"
-            fileName={`learn-${demo.id}-gap.png`}
+      {charts && (
+        <div className="learn-charts" data-present="demo-controls">
+          <OverlayLossChart
+            series={series}
+            testId="learn-loss"
+            fileName={`learn-${demo.id}-loss.png`}
           />
-        )}
-      </div>
+          <OverlayAccuracyChart
+            series={series}
+            testId="learn-accuracy"
+            fileName={`learn-${demo.id}-accuracy.png`}
+          />
+          {demo.extra === 'gap' && (
+            <OverlayAccuracyChart
+              series={gap}
+              testId="learn-gap"
+              title="Train vs test accuracy per epoch (%)"
+              fileName={`learn-${demo.id}-gap.png`}
+            />
+          )}
+        </div>
+      )}
       <ResultsTable runs={runs} />
     </div>
   );

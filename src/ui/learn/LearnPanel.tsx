@@ -4,8 +4,10 @@
 import { useState } from 'react';
 import { DEMOS, demoById, type DemoId, type DemoSize } from '../../spec/demos';
 import { DemoPlanView } from './DemoPlanView';
+import { DemoReference } from './DemoReference';
 import { DemoResults } from './DemoResults';
 import { useDemoGroup } from './useDemoGroup';
+import { useReference } from './useReference';
 import './learn.css';
 
 const NARRATIVE_PARTS = [
@@ -19,6 +21,7 @@ export function LearnPanel() {
   const [size, setSize] = useState<DemoSize>('quick');
   const demo = demoById(demoId)!;
   const group = useDemoGroup(demo.id);
+  const reference = useReference(demo.id);
 
   return (
     <div className="learn-panel" data-testid="learn-panel">
@@ -61,7 +64,16 @@ export function LearnPanel() {
           ))}
         </div>
         <DemoPlanView demo={demo} size={size} onSize={setSize} />
-        {group && <DemoResults key={group.id} demo={demo} group={group} />}
+        <DemoReference demo={demo} state={reference} groupId={group?.id} />
+        {group && (
+          // With a reference, the user's curves are drawn over it above, not a second time here.
+          <DemoResults
+            key={group.id}
+            demo={demo}
+            group={group}
+            charts={reference.status !== 'ready'}
+          />
+        )}
       </div>
     </div>
   );
