@@ -52,6 +52,24 @@ export function decodeState(fragment: string): DecodedState {
   }
 }
 
+/** The named recipe this recipe is closest to, and how many values it changes (0: it is that one). */
+export function closestRecipe(recipe: Recipe): { name: string; changes: number } {
+  const [name, patch] = closestBase(recipeBases(), recipe);
+  return { name, changes: patch.length };
+}
+
+/** The preset this spec is closest to (whatever its classes), and how many values it changes. */
+export function closestPreset(spec: ArchSpec): { name: string; changes: number } {
+  const bases = Object.fromEntries(
+    Object.entries(PRESETS).map(([name, preset]) => [
+      name,
+      { ...preset.spec, classes: spec.classes },
+    ]),
+  );
+  const [name, patch] = closestBase(bases, spec);
+  return { name, changes: patch.length };
+}
+
 function closestBase(bases: Record<string, unknown>, target: unknown): [string, Patch] {
   let best: [string, Patch] = ['', []];
   let bestLength = Infinity;

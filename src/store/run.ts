@@ -52,6 +52,13 @@ interface RunState {
   progress: Progress | null;
   /** Why the backend was picked, from the worker's ready event. */
   why: string | null;
+  /**
+   * Stop was asked for and the worker has not answered yet: it stops between two steps, and a
+   * step (or the epoch's evaluation) can take a while on a slow backend.
+   */
+  stopping: boolean;
+  /** The epoch's evaluation under way: on the first `images` of the `of` test images. */
+  evaluating: { images: number; of: number } | null;
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
   /**
@@ -219,8 +226,14 @@ export const useRun = create<RunState>((set, get) => {
         });
         return;
       }
+      case 'evaluating':
+        set({ evaluating: { images: event.images, of: event.of } });
+        return;
       case 'epoch-end':
-        update({ epochs: [...(current?.epochs ?? []), event.metrics], results: event.results });
+        update(
+          { epochs: [...(current?.epochs ?? []), event.metrics], results: event.results },
+          { evaluating: null },
+        );
         return;
       case 'checkpoint-saved':
         return;
@@ -228,22 +241,35 @@ export const useRun = create<RunState>((set, get) => {
         update({ status: 'paused' }, { status: 'paused' });
         return;
       case 'done':
+        // The last progress line ("epoch 1/2 · step 50/157 · ETA…") no longer describes anything.
         update(
           { status: event.stopped ? 'stopped' : 'done' },
-          { status: event.stopped ? 'idle' : 'done' },
+          {
+            status: event.stopped ? 'idle' : 'done',
+            progress: null,
+            stopping: false,
+            evaluating: null,
+          },
         );
         return;
       case 'error':
         update(
           { status: 'error', error: event.message, errorCode: event.code },
-          { status: 'error' },
+          { status: 'error', progress: null, stopping: false, evaluating: null },
         );
         return;
     }
   }
 
   function launch(run: RunRecord, resume: boolean) {
-    set({ current: run, status: 'running', progress: null, why: null });
+    set({
+      current: run,
+      status: 'running',
+      progress: null,
+      why: null,
+      stopping: false,
+      evaluating: null,
+    });
     void saveRun(run).then(() => get().loadHistory());
     worker().send({ type: 'start', config: run.config, resume });
   }
@@ -257,6 +283,8 @@ export const useRun = create<RunState>((set, get) => {
     status: 'idle',
     progress: null,
     why: null,
+    stopping: false,
+    evaluating: null,
     history: [],
     chooseBackend(backend) {
       set({ backend });
@@ -280,7 +308,12 @@ export const useRun = create<RunState>((set, get) => {
       worker().send({ type: 'resume' });
       update({ status: 'running' }, { status: 'running' });
     },
-    stop: () => worker().send({ type: 'stop' }),
+    stop() {
+      const status = get().status;
+      if (status !== 'running' && status !== 'paused') return;
+      set({ stopping: true });
+      worker().send({ type: 'stop' });
+    },
     open(run) {
       if (get().status === 'running' || get().status === 'paused') return;
       set({ current: run, status: run.status === 'done' ? 'done' : 'idle', progress: null });
@@ -291,7 +324,16 @@ export const useRun = create<RunState>((set, get) => {
       await get().loadHistory();
     },
     async loadHistory() {
-      set({ history: await loadRuns() });
+      const runs = await loadRuns();
+      // loadRuns reads every 'running' record as interrupted (the page that trained it went
+      // away); the one this page is training is not.
+      const { current, status } = get();
+      const live = status === 'running' || status === 'paused' ? status : null;
+      set({
+        history: runs.map((run) =>
+          live && run.runId === current?.runId ? { ...run, status: live } : run,
+        ),
+      });
     },
     exportJob: null,
     importJob: null,

@@ -17,6 +17,7 @@ export function TrainControls() {
   // Selectors, not the whole store: progress events arrive every 250 ms while training.
   const backend = useRun((s) => s.backend);
   const status = useRun((s) => s.status);
+  const stopping = useRun((s) => s.stopping);
   const { chooseBackend, start, pause, resume, stop } = useRun.getState();
   const limitTrain = useRun((s) => s.limitTrain);
   const setLimitTrain = useRun((s) => s.setLimitTrain);
@@ -170,8 +171,15 @@ export function TrainControls() {
           </button>
         )}
         {active && (
-          <button type="button" data-testid="stop-button" className="ghost" onClick={stop}>
-            ■ Stop
+          <button
+            type="button"
+            data-testid="stop-button"
+            className="ghost"
+            disabled={stopping}
+            title={stopping ? 'The run stops after the step under way' : undefined}
+            onClick={stop}
+          >
+            {stopping ? 'Stopping…' : '■ Stop'}
           </button>
         )}
         {blocker && !active && (
