@@ -344,14 +344,18 @@ export interface PlanCost {
   seconds: number;
 }
 
-export function planCost(plan: DemoPlan): PlanCost {
+/** The cost of a list of runs: a demo's plan, or a study's arms. */
+export function planCost(plan: Pick<DemoPlan, 'runs'>): PlanCost {
   let images = 0;
   let macs = 0;
   for (const r of plan.runs) {
     const train = r.limitTrain || CIFAR10_TRAIN;
     const perImage = analyze(r.spec).totals.macs;
-    images += train * r.recipe.epochs;
-    macs += r.recipe.epochs * perImage * (3 * train + testImages(r.limitTrain));
+    const epochs = r.recipe.epochs;
+    images += train * epochs;
+    // Every epoch evaluates the run's test subset, except the last: it evaluates the whole split.
+    const evaluated = (epochs - 1) * testImages(r.limitTrain) + CIFAR10_TEST;
+    macs += perImage * (3 * train * epochs + evaluated);
   }
   return { images, macs, seconds: macs / LAPTOP_GPU_MACS_PER_SECOND };
 }

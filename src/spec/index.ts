@@ -49,6 +49,13 @@ export {
   cardinalityStudy,
   armLabel,
   STUDY_CARDINALITIES,
+  STUDY_DEFAULT_EPOCHS,
+  STUDY_DEFAULT_TRAIN_IMAGES,
+  STUDY_MEMORY_BUDGET,
+  STUDY_REFERENCE,
+  studyBatchFor,
+  studyLr,
+  studyRecipe,
   type Study,
   type StudyArm,
 } from './study';

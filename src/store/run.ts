@@ -43,9 +43,6 @@ export interface ImportFallback {
 
 interface RunState {
   backend: BackendChoice;
-  /** Train on the first N images only (0 = all): quick demos on slow backends. */
-  limitTrain: number;
-  setLimitTrain(n: number): void;
   /** The run on screen (live, or reopened from the history). */
   current: RunRecord | null;
   status: PageStatus;
@@ -62,8 +59,8 @@ interface RunState {
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
   /**
-   * A new run of this experiment; backend and image limits come from this store unless the
-   * experiment sets them (the compare queue does). Returns the new run's id.
+   * A new run of this experiment; the backend comes from this store and the image limits from
+   * the lab's, unless the experiment sets them (the queue does). Returns the new run's id.
    */
   start(
     experiment: Pick<RunConfig, 'spec' | 'recipe' | 'dataset'> &
@@ -277,8 +274,6 @@ export const useRun = create<RunState>((set, get) => {
   return {
     worker,
     backend: 'auto',
-    limitTrain: 0,
-    setLimitTrain: (limitTrain) => set({ limitTrain }),
     current: null,
     status: 'idle',
     progress: null,
@@ -289,7 +284,7 @@ export const useRun = create<RunState>((set, get) => {
     chooseBackend(backend) {
       set({ backend });
     },
-    start({ runId = newRunId(), limitTrain = get().limitTrain, ...experiment }) {
+    start({ runId = newRunId(), limitTrain = useLab.getState().limitTrain, ...experiment }) {
       const config: RunConfig = {
         ...experiment,
         runId,
@@ -391,7 +386,8 @@ export const useRun = create<RunState>((set, get) => {
       const runId = newRunId();
       await saveCheckpoint({ ...saved, runId });
       set({ importJob: null });
-      const { limitTrain, backend } = get();
+      const { backend } = get();
+      const { limitTrain } = useLab.getState();
       const config: RunConfig = {
         runId,
         spec: run.config.spec,

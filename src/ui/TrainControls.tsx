@@ -2,11 +2,15 @@ import { useData } from '../store/data';
 import { useEnvironment } from '../store/environment';
 import { useLab } from '../store/lab';
 import { useRun } from '../store/run';
-import { RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
+import { useMemo } from 'react';
+import { closestRecipe, RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
 import type { BackendChoice } from '../engine/setBackend';
+import { BackendWhy } from './BackendWhy';
 import { RecipeDetails } from './RecipeDetails';
 
 const LIMITS = [0, 5000, 1000, 256];
+/** The Recipe box's value for a named recipe with some values changed. */
+const EDITED = 'edited';
 
 /** Recipe, backend, size of the run, and Train / Pause / Resume / Stop. */
 export function TrainControls() {
@@ -19,8 +23,8 @@ export function TrainControls() {
   const status = useRun((s) => s.status);
   const stopping = useRun((s) => s.stopping);
   const { chooseBackend, start, pause, resume, stop } = useRun.getState();
-  const limitTrain = useRun((s) => s.limitTrain);
-  const setLimitTrain = useRun((s) => s.setLimitTrain);
+  const limitTrain = useLab((s) => s.limitTrain);
+  const setLimitTrain = useLab((s) => s.setLimitTrain);
 
   const active = status === 'running' || status === 'paused';
   const blocker = specIssues.length
@@ -29,6 +33,7 @@ export function TrainControls() {
       ? 'Get the dataset first (Data panel).'
       : null;
   const edit = (change: Partial<Recipe>) => setRecipe({ ...recipe, ...change });
+  const closest = useMemo(() => closestRecipe(recipe), [recipe]);
   const oneCycle = recipe.schedule.kind === 'onecycle' ? recipe.schedule : null;
   const setNumber = (value: string, apply: (n: number) => void) => {
     const n = Number(value);
@@ -42,15 +47,12 @@ export function TrainControls() {
           Recipe
           <select
             data-testid="recipe-select"
-            value={
-              Object.keys(RECIPES).find(
-                (n) => JSON.stringify(RECIPES[n].recipe) === JSON.stringify(recipe),
-              ) ?? ''
-            }
-            onChange={(e) => setRecipe(presetRecipe(e.target.value)!)}
+            value={closest.changes === 0 ? closest.name : EDITED}
+            onChange={(e) => e.target.value !== EDITED && setRecipe(presetRecipe(e.target.value)!)}
             disabled={active}
           >
-            <option value="">custom</option>
+            {/* An edited recipe keeps the name of the one it is closest to (as the URL does). */}
+            {closest.changes > 0 && <option value={EDITED}>{closest.name} (edited)</option>}
             {recipeNames().map((name) => (
               <option key={name} value={name} title={RECIPES[name].description}>
                 {name}
@@ -110,7 +112,8 @@ export function TrainControls() {
             disabled={active}
             onChange={(e) => setLimitTrain(Number(e.target.value))}
           >
-            {LIMITS.map((n) => (
+            {/* A link may carry a limit the list does not offer. */}
+            {(LIMITS.includes(limitTrain) ? LIMITS : [...LIMITS, limitTrain]).map((n) => (
               <option key={n} value={n}>
                 {n === 0 ? 'all' : `first ${n.toLocaleString('en-US')}`}
               </option>
@@ -147,6 +150,7 @@ export function TrainControls() {
           </select>
         </label>
       </div>
+      <BackendWhy />
       <RecipeDetails disabled={active} />
       <div className="buttons">
         {!active && (

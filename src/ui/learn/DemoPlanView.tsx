@@ -15,7 +15,7 @@ import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { seriesColor } from '../compare/palette';
 import { compact, grouped, roughDuration } from '../format';
-import { demoItems, NO_SHORTEN, type Shorten } from './demoItems';
+import { demoItems, NO_SHORTEN, shortenPlan, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
 
 const SIZE_NAMES: Record<DemoSize, string> = {
@@ -29,8 +29,10 @@ const whole = (value: string) => {
   return Number.isFinite(n) && n > 0 ? n : 0;
 };
 
-function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
-  const plan = demo.sizes[size];
+/** What the chosen size trains, as shortened: the text follows the "shorten" fields. */
+function SizeFacts({ demo, size, shorten }: { demo: Demo; size: DemoSize; shorten: Shorten }) {
+  const plan = useMemo(() => shortenPlan(demo.sizes[size], shorten), [demo, size, shorten]);
+  const shortened = shorten.maxEpochs > 0 || shorten.maxTrainImages > 0;
   const cost = planCost(plan);
   const epochs = [...new Set(plan.runs.map((r) => r.recipe.epochs))].join('/');
   const limit = plan.runs[0].limitTrain;
@@ -43,7 +45,7 @@ function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
       <p>
         <strong>{plan.runs.length} runs</strong>, one after another · {epochs} epoch
         {epochs === '1' ? '' : 's'} each · {limit ? `the first ${grouped(limit)}` : 'all 50,000'}{' '}
-        CIFAR-10 training images · {plan.recipeNote}.
+        CIFAR-10 training images{shortened ? ' (shortened below)' : ''} · {plan.recipeNote}.
       </p>
       <p>
         <span
@@ -98,12 +100,17 @@ function ShortenField(props: { label: string; testId: string; onChange: (n: numb
   );
 }
 
-function RunDemo({ demo, size }: { demo: Demo; size: DemoSize }) {
+function RunDemo(props: {
+  demo: Demo;
+  size: DemoSize;
+  shorten: Shorten;
+  setShorten: (change: (s: Shorten) => Shorten) => void;
+}) {
+  const { demo, size, shorten, setShorten } = props;
   const plan = demo.sizes[size];
   const cached = useData((s) => s.cached.find((c) => c.dataset === plan.dataset && c.complete));
   const busy = useData((s) => s.operation !== null);
   const backend = useRun((s) => s.backend);
-  const [shorten, setShorten] = useState<Shorten>(NO_SHORTEN);
   const [queued, setQueued] = useState(false);
 
   const blocker = cached
@@ -172,6 +179,12 @@ export function DemoPlanView(props: {
   onSize: (size: DemoSize) => void;
 }) {
   const { demo, size, onSize } = props;
+  // The shortening belongs to one demo and size: it starts blank for another.
+  const [shortening, setShortening] = useState({ key: '', shorten: NO_SHORTEN });
+  const key = `${demo.id}-${size}`;
+  const shorten = shortening.key === key ? shortening.shorten : NO_SHORTEN;
+  const setShorten = (change: (s: Shorten) => Shorten) =>
+    setShortening({ key, shorten: change(shorten) });
   return (
     <div className="learn-plan">
       <div className="learn-sizes" role="group" aria-label="size" data-present="demo-controls">
@@ -188,8 +201,8 @@ export function DemoPlanView(props: {
           </button>
         ))}
       </div>
-      <SizeFacts demo={demo} size={size} />
-      <RunDemo key={`${demo.id}-${size}`} demo={demo} size={size} />
+      <SizeFacts demo={demo} size={size} shorten={shorten} />
+      <RunDemo key={key} demo={demo} size={size} shorten={shorten} setShorten={setShorten} />
     </div>
   );
 }
