@@ -108,7 +108,7 @@ function CurrentRun() {
           {shown}
         </span>
         <progress data-testid="progress" max={1} value={fraction} aria-label="training progress" />
-        <span className="muted">
+        <span className="muted" data-testid="progress-line">
           {progress && evaluating && status === 'running'
             ? `epoch ${progress.epoch + 1}/${total} · evaluating ${evaluatedOn(evaluating)}…`
             : progress && (status === 'running' || status === 'paused')
