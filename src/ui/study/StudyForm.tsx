@@ -101,8 +101,12 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
   const limitTrain =
     limitChosen ?? (onGpu ? STUDY_DEFAULT_TRAIN_IMAGES.gpu : STUDY_DEFAULT_TRAIN_IMAGES.cpu);
   const fittingBatch = useMemo(
-    () => studyBatchFor(arms.length ? arms.map((a) => a.spec) : [], budget),
-    [arms, budget],
+    () =>
+      studyBatchFor(
+        study.arms.filter((a) => a.issues.length === 0).map((a) => a.spec),
+        budget,
+      ),
+    [study, budget],
   );
   const recipe: Recipe =
     source === 'study'
