@@ -11,6 +11,8 @@ const dist = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
+  // e2e/dev: tests of the dev server itself, each starting its own (playwright.dev.config.ts).
+  testIgnore: 'dev/**',
   outputDir: process.env.E2E_OUT ?? 'test-results/artifacts',
   timeout: 120_000,
   expect: { timeout: 30_000 },

@@ -1,9 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: everything on cpu/wasm, and the tests that also run on WebGPU (the kernels in
+// src/engine/kernels/, and *.webgpu.test.ts anywhere), which need dawn.node installed before
+// TF.js's WebGPU backend is imported (webgpuSetup.node.ts) and run one file at a time:
+// SwiftShader spreads each dispatch over every core already.
+const gpuTests = ['src/engine/kernels/**/*.test.ts', 'src/**/*.webgpu.test.ts'];
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: [...gpuTests, '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'webgpu',
+          include: gpuTests,
+          setupFiles: ['src/engine/webgpu/webgpuSetup.node.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -112,7 +112,9 @@ test('the builder edits the spec by direct manipulation: cardinality, complexity
   await width.fill('128');
   await expect(stageError).toHaveCount(0);
   await expect(page.getByTestId('stage-card-1')).toHaveAttribute('data-invalid', 'false');
-  await expect(page.getByTestId('train-blocker')).toHaveText('Get the dataset first (Data panel).');
+  // Valid again; no data cached, but the lab's server fetches it on the first Train.
+  await expect(page.getByTestId('train-blocker')).toHaveCount(0);
+  await expect(page.getByTestId('train-button')).toBeEnabled();
   await expect(page.getByTestId('d-value')).toHaveText('d = 16 per path');
   expect(page.url()).not.toBe(validUrl);
 

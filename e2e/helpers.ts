@@ -99,3 +99,16 @@ export async function download(page: Page, button: Locator, keepAs?: string) {
   writeFileSync(`test-results/${keepAs ?? file.suggestedFilename()}`, bytes);
   return { name: file.suggestedFilename(), bytes };
 }
+
+/**
+ * Makes the page see a static host (`npm run build` served by any web server): no lab server
+ * to fetch CIFAR on demand and no shards, so without a cached dataset nothing can train.
+ */
+export async function serveAsStaticHost(page: Page) {
+  await page.route('**/__cardinal/**', (route) =>
+    route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html>' }),
+  );
+  await page.route('**/data/*/manifest.json', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html>' }),
+  );
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { importSmallCifar10 } from './helpers';
+import { importSmallCifar10, serveAsStaticHost } from './helpers';
 
 // The quick degradation demo, shortened to a few images and one epoch so that its four runs
 // (plain-20, plain-56, ResNet-20, ResNet-56) finish on WASM in CI; the real quick size is
@@ -8,6 +8,7 @@ test('the degradation demo queues its four runs and overlays all four curves', a
   test.setTimeout(300_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await serveAsStaticHost(page);
   await page.goto('/');
 
   const learn = page.getByTestId('learn-panel');
@@ -17,7 +18,7 @@ test('the degradation demo queues its four runs and overlays all four curves', a
   await expect(learn.getByTestId('learn-narrative')).toContainText('plain-56');
   await expect(learn.getByTestId('learn-plan')).toContainText('4 runs');
   await expect(learn.getByTestId('learn-plan').locator('tbody tr')).toHaveCount(4);
-  // No CIFAR-10 yet: the demo says so and cannot start.
+  // No CIFAR-10 yet, and no lab server to fetch it: the demo says so and cannot start.
   await expect(learn.getByTestId('learn-run')).toBeDisabled();
   await expect(learn.getByTestId('learn-data')).toContainText('not in this browser');
 

@@ -50,7 +50,7 @@ test('the study’s defaults on auto train arms whose loss falls', async ({ page
   const note = form.getByTestId('study-recipe-note');
   await expect(note).toContainText('one-cycle rate peaking at 0.0125 = 0.1 × 16/128');
   await expect(note).toContainText('auto → wasm');
-  await expect(note.getByTestId('study-takes')).toContainText('on a laptop GPU');
+  await expect(form.getByTestId('study-takes')).toBeVisible();
   await form.screenshot({ path: 'test-results/study-defaults-form.png' });
 
   // Shortened for a CPU shared with other work: the smaller template, its smallest and largest

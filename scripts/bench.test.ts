@@ -30,7 +30,31 @@ describe('npm run bench: options', () => {
     });
     const sweep = parseArgs(['--cardinality-sweep', '--cardinalities=1,4', '--backend=webgpu']);
     expect(sweep).toMatchObject({ request: { sweep: [1, 4] }, backend: 'webgpu' });
+    const both = parseArgs([
+      '--cardinality-sweep',
+      '--kernels',
+      'both',
+      '--node',
+      '--backend=webgpu',
+    ]);
+    expect(both).toMatchObject({ request: { sweep: [1, 8, 32], kernels: 'both' } });
     expect(parseArgs(['--help'])).toBe('help');
+  });
+
+  it('takes --kernels, --no-baseline, --json and webgpu in Node', () => {
+    const o = parseArgs([
+      '--preset=resnet20',
+      '--node',
+      '--backend=webgpu',
+      '--kernels=both',
+      '--no-baseline',
+      '--json',
+    ]);
+    expect(o).toMatchObject({
+      request: { preset: 'resnet20', kernels: 'both', baseline: false },
+      backend: 'webgpu',
+      node: true,
+    });
   });
 
   it.each([
@@ -43,7 +67,8 @@ describe('npm run bench: options', () => {
     [['--preset', 'resnet8', '--backend', 'metal'], /unknown backend "metal"/],
     [['--preset'], /--preset needs a value/],
     [['--preset', 'resnet8', '--frobnicate'], /unknown option --frobnicate/],
-    [['--preset', 'resnet8', '--node', '--backend', 'webgpu'], /not available with --node/],
+    [['--preset', 'resnet8', '--node', '--backend', 'webgl'], /not available with --node/],
+    [['--preset', 'resnet8', '--kernels', 'fast'], /--kernels must be one of stock, cardinal/],
     [['--preset', 'resnet8', '--node', '--browser-arg', '--x'], /leave out --node/],
   ])('exits 2 for %j', async (argv, message) => {
     const run = await cli(...argv);

@@ -1,15 +1,19 @@
 // npm run bench -- --preset <name> [--batch N] [--steps N] [--warmup N] [--backend B]
+//   [--kernels stock|cardinal|both] [--no-baseline]
 // npm run bench -- --cardinality-sweep [--cardinalities 1,8,32] [--batch N] [--steps N] …
-//   [--browser-arg FLAG]… [--verbose] [--node]
-// Times training steps after warm-up and prints ONE JSON object on stdout: our engine against
-// the same network in plain tfjs-layers, or the cardinality sweep (src/engine/bench.ts's
-// runBenchmark). By default in headless Chromium, in the app's training worker (built, served
-// and launched like npm run train, lib/session.ts; no dataset needed), on any backend; with
-// --node in this Node process (wasm or cpu). stderr: setup and notes.
+//   [--browser-arg FLAG]… [--verbose] [--node] [--json]
+// Times training steps after warm-up and prints ONE JSON object on stdout (--json is accepted
+// and is the only format): our engine against the same network in plain tfjs-layers, or the
+// cardinality sweep (src/engine/bench.ts's runBenchmark), with what each step costs counted
+// (kernel calls; on WebGPU dispatches, uploads, readbacks: src/engine/stepCounters.ts). By
+// default in headless Chromium, in the app's training worker (built, served and launched like
+// npm run train, lib/session.ts; no dataset needed), on any backend; with --node in this Node
+// process (wasm, cpu, or webgpu through dawn.node: src/engine/webgpu/nodeWebgpu.node.ts).
+// stderr: setup and notes.
 // Exit status: 0 measured, 1 the benchmark or the browser failed, 2 bad usage, 130 interrupted.
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchRequest } from '../src/engine/bench';
+import { KERNEL_CHOICES, type BenchRequest, type KernelChoice } from '../src/engine/bench';
 import type { BackendChoice } from '../src/engine/setBackend';
 import { PRESETS, presetNames } from '../src/spec/index';
 import type { BenchResult } from '../src/worker/automation';
@@ -29,7 +33,9 @@ const USAGE = [
   'usage: npm run bench -- (--preset <name> | --cardinality-sweep [--cardinalities 1,8,32])',
   '         [--batch N (32)] [--steps N (5)] [--warmup N (1)]',
   '         [--backend auto|webgpu|webgl|wasm|cpu (wasm)] [--browser-arg FLAG]... [--verbose]',
-  '         [--node (in Node, not in headless Chromium: wasm or cpu only)]',
+  '         [--kernels stock|cardinal|both (a preset: cardinal; the sweep: both)]',
+  '         [--no-baseline] [--json]',
+  '         [--node (in Node, not in headless Chromium: wasm, cpu or webgpu via dawn.node)]',
 ].join('\n');
 
 export interface BenchCliOptions {
@@ -52,6 +58,8 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
     node: false,
     browserArgs: [] as string[],
     verbose: false,
+    kernels: undefined as KernelChoice | undefined,
+    baseline: true,
   };
   const scanned = scanArgs(argv, (arg, value) => {
     switch (arg) {
@@ -90,6 +98,19 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       case '--node':
         o.node = true;
         break;
+      case '--kernels': {
+        const kernels = value();
+        if (!(KERNEL_CHOICES as readonly string[]).includes(kernels)) {
+          throw new UsageError(`--kernels must be one of ${KERNEL_CHOICES.join(', ')}`);
+        }
+        o.kernels = kernels as KernelChoice;
+        break;
+      }
+      case '--no-baseline':
+        o.baseline = false;
+        break;
+      case '--json':
+        break; // the only output format; accepted so that bench and train take the same flags
       default:
         throw unknownArgument(arg);
     }
@@ -104,10 +125,10 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       false,
     );
   }
-  if (o.node && (o.backend === 'webgl' || o.backend === 'webgpu')) {
-    // No WebGL in Node; WebGPU would need the npm `webgpu` package (dawn.node), not installed.
+  if (o.node && (o.backend === 'webgl' || o.backend === 'auto')) {
+    // No WebGL in Node; 'auto' would pass over a software WebGPU adapter, so ask by name.
     throw new UsageError(
-      `--backend ${o.backend} is not available with --node: use wasm or cpu ` +
+      `--backend ${o.backend} is not available with --node: use wasm, cpu or webgpu ` +
         '(or leave out --node to benchmark in headless Chromium)',
       false,
     );
@@ -122,6 +143,8 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       steps,
       warmup,
       ...(o.sweep ? { sweep: o.cardinalities } : { preset: o.preset }),
+      ...(o.kernels ? { kernels: o.kernels } : {}),
+      ...(o.baseline ? {} : { baseline: false }),
     },
     backend: o.backend,
     node: o.node,
@@ -130,8 +153,21 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
   };
 }
 
-/** In Node: this process's TF.js, wasm binaries loaded from node_modules. */
-async function benchInNode(options: BenchCliOptions): Promise<BenchResult & { runtime: string }> {
+/**
+ * In Node: this process's TF.js, wasm binaries loaded from node_modules; WebGPU through
+ * dawn.node, installed before TF.js's WebGPU backend is imported (it registers only where
+ * navigator.gpu exists then).
+ */
+async function benchInNode(
+  options: BenchCliOptions,
+  log: (line: string) => void,
+): Promise<BenchResult & { runtime: string }> {
+  if (options.backend === 'webgpu') {
+    const { installNodeWebgpu } = await import('../src/engine/webgpu/nodeWebgpu.node.ts');
+    const gpu = await installNodeWebgpu();
+    if (!gpu.available) throw new Error(`no WebGPU in Node: ${gpu.reason}`);
+    log(`WebGPU in Node (dawn.node): ${gpu.adapter}${gpu.software ? ' (software)' : ''}`);
+  }
   // Imported here: TF.js takes a while to load, and the browser path does not need it.
   const { initBackend } = await import('../src/engine/setBackend');
   const { runBenchmark } = await import('../src/engine/bench');
@@ -139,7 +175,7 @@ async function benchInNode(options: BenchCliOptions): Promise<BenchResult & { ru
     new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url),
   );
   const init = await initBackend(options.backend, { wasmPaths: wasmDir });
-  const result = await runBenchmark(options.request);
+  const result = await runBenchmark(options.request, log);
   return { ...init, runtime: `node ${process.version}`, ...result };
 }
 
@@ -199,7 +235,7 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
   };
   if (options.node) {
     try {
-      return print(await benchInNode(options));
+      return print(await benchInNode(options, log));
     } catch (error) {
       log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return 1;

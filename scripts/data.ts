@@ -1,11 +1,11 @@
 // npm run data -- import <archive.tar.gz> [--out public/data] [--json]
 // npm run data -- fetch cifar10|cifar100 [--out public/data] [--json]
+//   (from CARDINAL_DATA_SOURCE when set: see scripts/lib/fetch-archive.ts)
 // Puts CIFAR shards and manifest.json under <out>/<dataset>/, which the app serves at
 // /data/<dataset>/ and the browser caches. A thin wrapper over src/data (the same import
 // pipeline the page runs) and scripts/lib/dataset-dir.ts (atomic writing).
 // Exit status: 0 done, 1 the import or download failed, 2 bad usage.
 
-import { createHash } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
@@ -14,15 +14,13 @@ import { DATASETS, isDatasetId, type DatasetId } from '../src/data/cifar';
 import { DataError, formatBytes } from '../src/data/errors';
 import { totalShardBytes, type Manifest } from '../src/data/manifest';
 import { importArchiveToDir } from './lib/dataset-dir';
+import { archiveSource, fetchArchiveToDir } from './lib/fetch-archive';
 import { createProgressBar } from './lib/progress-bar';
 
 const USAGE = [
   'usage: npm run data -- import <archive.tar.gz> [--out public/data] [--json]',
   '       npm run data -- fetch cifar10|cifar100 [--out public/data] [--json]',
 ].join('\n');
-
-/** How long `fetch` waits for the server's first answer before calling the network down. */
-const CONNECT_TIMEOUT_MS = 20_000;
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -109,74 +107,19 @@ async function importFile(path: string, outDir: string, io: CliIo) {
 }
 
 async function fetchAndImport(dataset: DatasetId, outDir: string, io: CliIo) {
-  const info = DATASETS[dataset];
-  const offline = (why: string, cause?: unknown) =>
-    new DataError(
-      'network',
-      `Cannot download ${info.url} (${why}). Without network, copy ${info.archiveName} to this ` +
-        `machine and run \`npm run data -- import <path/to/${info.archiveName}>\`.`,
-      { cause },
-    );
-  const connect = new AbortController();
-  const timer = setTimeout(() => connect.abort(), CONNECT_TIMEOUT_MS);
-  let response: Response;
+  const source = archiveSource(dataset);
+  if (io.expectedMd5) source.md5 = io.expectedMd5;
+  const bar = createProgressBar(`downloading ${DATASETS[dataset].archiveName}`, io.stderr);
   try {
-    response = await io.fetch(info.url, { signal: connect.signal });
-  } catch (cause) {
-    const reason = connect.signal.aborted
-      ? `no answer in ${CONNECT_TIMEOUT_MS / 1000} s`
-      : describeFetchError(cause);
-    throw offline(reason, cause);
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok || !response.body) throw offline(`the server answered ${response.status}`);
-  const totalBytes = Number(response.headers.get('content-length')) || undefined;
-
-  // MD5 as the bytes stream past; the import checks it before anything is switched over.
-  const md5 = createHash('md5');
-  const tapped = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        md5.update(chunk);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const bar = createProgressBar(`downloading ${info.archiveName}`, io.stderr);
-  try {
-    return await importArchiveToDir(tapped, {
+    return await fetchArchiveToDir(dataset, {
       outDir,
-      fileName: info.archiveName,
-      totalBytes,
+      source,
+      fetch: io.fetch,
       onProgress: (p) => bar.update(p.loadedBytes, p.totalBytes),
-      beforeCommit: () => {
-        const expected = io.expectedMd5 ?? info.md5;
-        const actual = md5.digest('hex');
-        if (actual !== expected) {
-          throw new DataError(
-            'checksum',
-            `The downloaded ${info.archiveName} has MD5 ${actual}, but the published one is ` +
-              `${expected}: the download is damaged or the file changed. Run ` +
-              `\`${info.fetchCommand}\` again. Nothing was written.`,
-          );
-        }
-      },
     });
-  } catch (error) {
-    // A dropped connection shows up as a gzip or read error; say what really happened.
-    if (error instanceof DataError && ['read', 'truncated-gzip'].includes(error.code)) {
-      throw offline(`the download broke off: ${error.message}`, error);
-    }
-    throw error;
   } finally {
     bar.done();
   }
-}
-
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? String(error);
 }
 
 function summary(manifest: Manifest, dir: string, seconds: number, json: boolean): string {

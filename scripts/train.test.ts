@@ -1,8 +1,8 @@
 // npm run train: option checking in-process (no browser), then the real thing end to end on
 // a tiny synthetic CIFAR-10 written to a temporary --data-dir, so CI exercises the runner (build,
 // server, Chromium, the app's worker) without public/data: one run to the end, one Ctrl-C.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,11 @@ describe('npm run train: options', () => {
     expect(usageError([...base, '--limit-train'])).toMatch(/--limit-train needs a value/);
     expect(usageError([...base, '--frobnicate'])).toMatch(/unknown option --frobnicate/);
     expect(usageError([...base, '--export'])).toMatch(/--export needs a value/);
+    expect(usageError([...base, '--trace-steps'])).toMatch(/--trace-steps needs --trace DIR/);
+    expect(parse('--trace', 'out', '--trace-steps')).toMatchObject({
+      traceDir: 'out',
+      traceSteps: true,
+    });
   });
 
   it('validates spec and recipe files', async () => {
@@ -130,14 +135,17 @@ function train(args: string[], onLine?: (line: Record<string, unknown>, kill: ()
 
 describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium', () => {
   let dataDir: string;
+  let archivePath: string;
   beforeAll(async () => {
     dataDir = join(work, 'data');
+    archivePath = join(work, 'cifar-10-binary.tar.gz');
     const { archive } = await buildSyntheticArchive({
       dataset: 'cifar10',
       trainFiles: 1,
       trainRecords: 64,
       testRecords: 32,
     });
+    await writeFile(archivePath, archive);
     await importArchiveToDir(streamOf(archive), {
       outDir: dataDir,
       fileName: 'cifar-10-binary.tar.gz',
@@ -146,9 +154,18 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
   });
   const args = () => [...base, '--backend', 'wasm', '--batch', '16', '--data-dir', dataDir];
 
-  it('trains with the app worker, prints an epoch line and a summary, exports the weights', async () => {
+  it('trains with the app worker, prints an epoch line and a summary, exports the weights, traces', async () => {
     const exportPath = join(work, 'out.safetensors');
-    const run = await train([...args(), '--json', '--export', exportPath]);
+    const traceDir = join(work, 'trace');
+    const run = await train([
+      ...args(),
+      '--json',
+      '--export',
+      exportPath,
+      '--trace',
+      traceDir,
+      '--trace-steps',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.lines.map((l) => l.type)).toEqual(['epoch', 'summary']);
     const [epoch, summary] = run.lines;
@@ -174,7 +191,38 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
     expect(summary.exported).toMatchObject({ path: exportPath, epoch: 1 });
     expect(JSON.parse(file.metadata.spec)).toEqual(PRESETS.resnet8.spec);
     expect([...file.tensors.keys()]).toContain('layer3.0.conv2.weight');
-  }, 180_000);
+
+    // The trace of the worker's own steps: 64 images at batch 16, no augmentation in 'quick'.
+    const records = readFileSync(join(traceDir, 'trace.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    expect(records[0]).toMatchObject({ epoch: 0, stepInEpoch: 0, lr: 0.05, momentum: 0.9 });
+    expect(records[0].none).toEqual(['crop', 'flip', 'colorJitter', 'randomErasing', 'dropout']);
+    const seen = records.flatMap((r) => r.indices).sort((a: number, b: number) => a - b);
+    expect(seen).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    const runJson = JSON.parse(readFileSync(join(traceDir, 'run.json'), 'utf8'));
+    expect(runJson).toMatchObject({ backend: 'wasm', stepsPerEpoch: 4, trainImages: 64, steps: 4 });
+    expect(readdirSync(join(traceDir, 'steps'))).toHaveLength(4);
+    // The final weights are the exported epoch's (the run ended after its last step).
+    const final = readSafetensors(
+      new Uint8Array(readFileSync(join(traceDir, 'final.safetensors'))),
+    );
+    expect(final.tensors.get('fc.bias')!.data).toEqual(file.tensors.get('fc.bias')!.data);
+    const replay = spawnSync(
+      '/usr/bin/python3',
+      ['scripts/replay.py', traceDir, '--archive', archivePath, '--lockstep', '--json'],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    if (replay.error || /No module named 'torch'/.test(replay.stderr)) {
+      console.warn('train.test.ts: replay of the trace SKIPPED: no /usr/bin/python3 with torch');
+    } else {
+      const report = JSON.parse(replay.stdout);
+      expect(report.lockstep.maxLossRel, replay.stderr).toBeLessThan(1e-4);
+      expect(report.lockstep.worstWeight.rel).toBeLessThan(1e-3);
+    }
+  }, 240_000);
 
   it('stops cleanly on Ctrl-C: the worker finishes its step, a summary, exit 130', async () => {
     let sent = false;

@@ -1,7 +1,7 @@
 // npm run train -- --preset <name | spec.json> --recipe <name | recipe.json> --dataset cifar10|cifar100
 //   [--epochs N] [--batch N] [--seed N] [--limit-train N] [--limit-test N]
 //   [--backend auto|webgpu|webgl|wasm|cpu] [--data-dir public/data] [--browser-arg FLAG]…
-//   [--verbose] [--json]
+//   [--trace DIR [--trace-steps]] [--verbose] [--json]
 // Trains in headless Chromium with the app's own worker code (src/worker/run.ts): builds the
 // app into a temporary folder, serves it and the data folder on 127.0.0.1, opens it, caches
 // the dataset in the page (window.cardinal, src/worker/automation.ts) and runs. stdout: one
@@ -23,6 +23,7 @@ import { analyze } from '../src/spec/index';
 import type { RunConfig, WorkerEvent } from '../src/worker/protocol';
 import { errorMessage, processIo, secondsSince, UsageError, type ScriptIo } from './lib/cli';
 import { readManifest } from './lib/dataset-dir';
+import { createTraceCollector, writeTraceDir, type TraceEvent } from './lib/trace';
 import { createProgressBar } from './lib/progress-bar';
 import { BrowserSession, RunFailure } from './lib/session';
 import { DEFAULT_DATA_DIR, parseArgs, TRAIN_USAGE, type TrainOptions } from './lib/trainOptions';
@@ -116,8 +117,14 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
     let finished: (event: Final) => void = () => {};
     const final = new Promise<Final>((done) => (finished = done));
     let lastTenth = -1;
-    const onEvent = (event: WorkerEvent) => {
+    const trace = options.traceDir ? createTraceCollector() : null;
+    const onEvent = (event: WorkerEvent | TraceEvent) => {
       switch (event.type) {
+        case 'trace-start':
+        case 'trace-step':
+        case 'trace-weights':
+          trace?.onEvent(event as TraceEvent);
+          return;
         case 'ready':
           ready = event;
           for (const line of readyLines(event)) log(line);
@@ -187,16 +194,26 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
       backend: options.backend,
       limitTrain: options.limitTrain,
       limitTest: options.limitTest,
+      ...(options.traceDir ? { trace: { stepWeights: options.traceSteps } } : {}),
     };
     session.running(() => void page.evaluate(() => window.cardinal?.stop()).catch(() => {}));
-    // Events travel through __cardinalEvent; samples (test images) are not needed here.
+    // Events travel through __cardinalEvent as JSON; samples (test images) are not needed
+    // here, and a trace's weights cross as base64. (No named functions in here: tsx would wrap
+    // them in a __name helper that the page does not have.)
     const training = page.evaluate(
       (c) =>
-        window.cardinal!.train(c, (e) =>
-          (window as unknown as { __cardinalEvent(e: unknown): void }).__cardinalEvent(
-            e.type === 'epoch-end' ? { ...e, results: { epoch: e.results.epoch } } : e,
-          ),
-        ),
+        window.cardinal!.train(c, (e) => {
+          let sent: unknown = e;
+          if (e.type === 'epoch-end') sent = { ...e, results: { epoch: e.results.epoch } };
+          if (e.type === 'trace-weights') {
+            let text = '';
+            for (let i = 0; i < e.bytes.length; i += 0x8000) {
+              text += String.fromCharCode(...e.bytes.subarray(i, i + 0x8000));
+            }
+            sent = { ...e, bytes: undefined, base64: btoa(text) };
+          }
+          (window as unknown as { __cardinalEvent(e: unknown): void }).__cardinalEvent(sent);
+        }),
       config,
     );
     const trained = training.then(
@@ -217,6 +234,13 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
         ? await exportWeights(page, config, options.preset, options.exportPath)
         : null;
     if (exported) log(`wrote ${exported.path} (weights of epoch ${exported.epoch})`);
+    if (trace && options.traceDir) {
+      const backend = (ready as Ready | null)?.backend ?? options.backend;
+      const out = trace.output({ spec: options.spec, recipe, dataset, backend });
+      if (out instanceof Error) throw new RunFailure('internal', out.message);
+      await writeTraceDir(options.traceDir, out);
+      log(`wrote the trace of ${out.records.length} steps to ${options.traceDir}/`);
+    }
     const summary = summaryRecord({
       options,
       stopped: end.stopped,

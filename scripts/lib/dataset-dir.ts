@@ -3,8 +3,20 @@
 // renaming it into place only when everything, manifest.json last, is written. A failed or
 // interrupted import therefore never touches public/data/<dataset>/.
 
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { loadDataset, type LoadedDataset } from '../../src/data/batches';
 import { importArchive, type ImportOptions } from '../../src/data/import';
 import { parseManifest, type Manifest } from '../../src/data/manifest';
@@ -93,6 +105,23 @@ function isAlive(pid: number): boolean {
 export async function loadDatasetFromDir(dir: string): Promise<LoadedDataset> {
   const manifest = await readManifest(dir);
   return loadDataset(manifest, (shard) => readFile(join(dir, shard.file)));
+}
+
+/**
+ * An official CIFAR archive read straight into memory through the same import pipeline (the
+ * shards never touch the disk): for tests and scripts that train on ../shared/data in Node.
+ */
+export async function loadDatasetFromArchive(path: string): Promise<LoadedDataset> {
+  const shards = new Map<string, Uint8Array>();
+  const manifest = await importArchive(
+    Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    {
+      fileName: basename(path),
+      totalBytes: (await stat(path)).size,
+      sink: { putShard: async (shard, bytes) => void shards.set(shard.file, bytes) },
+    },
+  );
+  return loadDataset(manifest, async (shard) => shards.get(shard.file)!);
 }
 
 export async function readManifest(dir: string): Promise<Manifest> {

@@ -26,7 +26,7 @@ export const TRAIN_USAGE = [
   '         --dataset cifar10|cifar100 [--epochs N] [--batch N] [--seed N]',
   '         [--limit-train N] [--limit-test N] [--backend auto|webgpu|webgl|wasm|cpu]',
   '         [--data-dir public/data] [--browser-arg FLAG]... [--export out.safetensors]',
-  '         [--verbose] [--json]',
+  '         [--trace DIR [--trace-steps]] [--verbose] [--json]',
 ].join('\n');
 
 /** Where `npm run data` puts datasets (by default) and the app serves them from. */
@@ -48,6 +48,10 @@ export interface TrainOptions {
   json: boolean;
   /** Where to write the trained weights (.safetensors), or null. */
   exportPath: string | null;
+  /** Where to write a training trace (README, "Training traces"), or null. */
+  traceDir: string | null;
+  /** Also the weights after every step (DIR/steps/), for replay.py --lockstep. */
+  traceSteps: boolean;
   /** Things worth saying before training (e.g. the spec's class count was changed). */
   notes: string[];
 }
@@ -68,6 +72,8 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
     verbose: false,
     json: false,
     exportPath: null as string | null,
+    traceDir: null as string | null,
+    traceSteps: false,
   };
   const scanned = scanArgs(argv, (arg, value) => {
     switch (arg) {
@@ -116,6 +122,12 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
       case '--export':
         o.exportPath = value();
         break;
+      case '--trace':
+        o.traceDir = value();
+        break;
+      case '--trace-steps':
+        o.traceSteps = true;
+        break;
       default:
         throw unknownArgument(arg);
     }
@@ -123,6 +135,7 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
   if (scanned === 'help') return 'help';
   const missing = ['preset', 'recipe', 'dataset'].filter((k) => !o[k as 'preset']);
   if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
+  if (o.traceSteps && !o.traceDir) throw new UsageError('--trace-steps needs --trace DIR');
   if (!isDatasetId(o.dataset)) {
     throw new UsageError(`unknown dataset "${o.dataset}": cifar10 or cifar100`);
   }
@@ -158,6 +171,8 @@ export function parseArgs(argv: string[]): TrainOptions | 'help' {
     verbose: o.verbose,
     json: o.json,
     exportPath: o.exportPath,
+    traceDir: o.traceDir,
+    traceSteps: o.traceSteps,
     notes,
   };
 }

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DataCache } from './cache';
 import { ensureDataset } from './download';
 import { DataError } from './errors';
+import type { DataProgress } from './progress';
 import { importArchive } from './import';
 import { allShards, totalShardBytes, type Manifest } from './manifest';
 import { buildSyntheticArchive, streamOf } from './synthetic';
@@ -199,6 +200,69 @@ describe('ensureDataset', () => {
       },
     }).catch((e: unknown) => e);
     expect((error as DataError).code).toBe('aborted');
+    expect(await keys(store)).toEqual([]);
+  });
+});
+
+describe('ensureDataset with the lab server fetching the archive', () => {
+  it("reports the server's download as 'fetch' progress while the manifest waits", async () => {
+    const cache = new DataCache(freshStore());
+    const server = fakeServer();
+    let polls = 0;
+    let release!: () => void;
+    const waiting = new Promise<void>((resolve) => (release = resolve));
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input);
+      if (url === '/__cardinal/data/cifar10') {
+        polls++;
+        if (polls === 3) release();
+        return Response.json({
+          state: 'fetching',
+          source: 'http://mirror/cifar-10-binary.tar.gz',
+          loadedBytes: 1000 * polls,
+          totalBytes: 170_000,
+          bytesPerSecond: 2000,
+          etaSeconds: 80,
+        });
+      }
+      if (url.endsWith('manifest.json')) await waiting; // the server is still downloading
+      return server.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    const progress: DataProgress[] = [];
+    await ensureDataset('cifar10', {
+      cache,
+      baseUrl: '/data',
+      fetch,
+      serverStatusUrl: '/__cardinal/data/cifar10',
+      onProgress: (p) => progress.push(p),
+    });
+    const fetching = progress.filter((p) => p.phase === 'fetch');
+    expect(fetching.length).toBeGreaterThanOrEqual(2);
+    expect(fetching[0]).toMatchObject({
+      totalBytes: 170_000,
+      bytesPerSecond: 2000,
+      etaSeconds: 80,
+    });
+    expect(progress.at(-1)?.phase).toBe('download');
+    const pollsAtEnd = polls;
+    await new Promise((r) => setTimeout(r, 900));
+    expect(polls).toBe(pollsAtEnd); // the watcher stopped with the manifest
+  });
+
+  it("passes on the server's own account of a failed fetch, and caches nothing", async () => {
+    const store = freshStore();
+    const cache = new DataCache(store);
+    const message = 'Cannot download http://mirror/x.tar.gz (ECONNREFUSED). Without it: …';
+    const fetch = (async () =>
+      Response.json(
+        { error: { code: 'network', message } },
+        { status: 502 },
+      )) as typeof globalThis.fetch;
+    const error = await ensureDataset('cifar10', { cache, baseUrl: '/data', fetch }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DataError);
+    expect(error).toMatchObject({ code: 'network', message });
     expect(await keys(store)).toEqual([]);
   });
 });

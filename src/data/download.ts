@@ -8,6 +8,7 @@ import { DataError, abortedError, formatBytes, throwIfAborted } from './errors';
 import { importArchive } from './import';
 import { parseManifest, type Manifest, type ShardInfo } from './manifest';
 import type { ProgressCallback } from './progress';
+import { watchServerFetch } from './serverFetch';
 import { sha256Hex } from './sha256';
 
 export interface EnsureDatasetOptions {
@@ -20,6 +21,11 @@ export interface EnsureDatasetOptions {
   refresh?: boolean;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The lab server's progress endpoint (serverFetch.ts): while the manifest request waits for
+   * the server to fetch the archive, its progress is reported as phase 'fetch'.
+   */
+  serverStatusUrl?: string;
 }
 
 /**
@@ -39,8 +45,14 @@ export async function ensureDataset(
   if (cached?.complete && !options.refresh) return cached.manifest;
 
   let manifest: Manifest;
+  const stopWatching =
+    options.serverStatusUrl && options.onProgress
+      ? watchServerFetch(options.serverStatusUrl, options.onProgress, fetchFn)
+      : () => {};
   try {
-    const response = await request(fetchFn, `${base}/manifest.json`, signal, title);
+    const response = await request(fetchFn, `${base}/manifest.json`, signal, title).finally(
+      stopWatching,
+    );
     manifest = parseManifest(await response.json().catch(() => null), `${base}/manifest.json`);
     if (manifest.dataset !== dataset) {
       throw new DataError(
@@ -146,6 +158,15 @@ async function request(
     );
   }
   if (!response.ok) {
+    // The lab's server says why its own download failed (offline, checksum…) and what to do.
+    const told = await response
+      .json()
+      .then((json: { error?: { code?: string; message?: string } }) => json.error)
+      .catch(() => undefined);
+    if (typeof told?.message === 'string') {
+      const code = told.code === 'checksum' || told.code === 'aborted' ? told.code : 'network';
+      throw new DataError(code, told.message);
+    }
     throw new DataError(
       'network',
       `The server answered ${response.status} for ${url}: it has no ${title} data. Run ` +

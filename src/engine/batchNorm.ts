@@ -14,6 +14,8 @@
 // what PyTorch's k in-place updates give.
 
 import * as tf from '@tensorflow/tfjs';
+import type { KernelMode } from './kernels';
+import { batchNormTraining, foldRunningStats, type BlockEnd } from './kernels/batchNorm';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -33,13 +35,28 @@ export interface BatchNormLayer {
 }
 
 /** A batch's statistics waiting to be folded into a layer's running buffers. */
-export interface PendingBatchNormUpdate {
+export type PendingBatchNormUpdate = {
   layer: BatchNormLayer;
-  mean: tf.Tensor1D;
-  /** Biased (÷ n) batch variance, as used to normalise. */
-  variance: tf.Tensor1D;
   /** Values per channel, N·H·W: turns the biased variance into the unbiased one. */
   count: number;
+} & (
+  | {
+      mean: tf.Tensor1D;
+      /** Biased (÷ n) batch variance, as used to normalise. */
+      variance: tf.Tensor1D;
+    }
+  /** Our WebGPU kernels' [2, C]: the mean, then the biased variance (kernels/batchNorm.ts). */
+  | { packed: tf.Tensor2D }
+);
+
+/** How a batch norm is computed and what of its block's end it takes on. */
+export interface BatchNormOptions extends BlockEnd {
+  /**
+   * 'cardinal': in training, our one-op batch norm with its closed-form backward and the
+   * block end fused in (kernels/batchNorm.ts); 'stock' (default): TF.js's ops, then the
+   * addition and the ReLU as separate ops.
+   */
+  kernels?: KernelMode;
 }
 
 /** Creates a layer as PyTorch initialises it: weight 1, bias 0, running mean 0, var 1. */
@@ -57,10 +74,32 @@ export function createBatchNorm(channels: number, namePrefix: string): BatchNorm
 }
 
 /**
- * Normalises x [N, H, W, C]. In training, pushes this batch's statistics onto `pending`
- * (see the file comment); eval mode reads the running buffers and queues nothing.
+ * Normalises x [N, H, W, C], then adds options.residual and applies a ReLU if asked. In
+ * training, pushes this batch's statistics onto `pending` (see the file comment); eval mode
+ * reads the running buffers and queues nothing.
  */
 export function batchNorm(
+  x: tf.Tensor4D,
+  layer: BatchNormLayer,
+  training: boolean,
+  pending: PendingBatchNormUpdate[],
+  options: BatchNormOptions = {},
+): tf.Tensor4D {
+  const { kernels = 'stock', ...end } = options;
+  if (training && kernels === 'cardinal') {
+    const count = x.shape[0] * x.shape[1] * x.shape[2];
+    if (count < 2) throw new Error('batch norm in training needs more than one value per channel');
+    const { gamma, beta } = layer;
+    const out = batchNormTraining(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, BN_EPS, end);
+    pending.push({ layer, count, ...out.stats });
+    return out.y;
+  }
+  const y = plainBatchNorm(x, layer, training, pending);
+  const added: tf.Tensor4D = end.residual ? tf.add(y, end.residual) : y;
+  return end.relu ? tf.relu(added) : added;
+}
+
+function plainBatchNorm(
   x: tf.Tensor4D,
   layer: BatchNormLayer,
   training: boolean,
@@ -110,18 +149,33 @@ export function applyBatchNormUpdates(
   for (const u of pending.splice(0)) {
     tf.tidy(() => {
       const { runningMean, runningVar, numBatchesTracked } = u.layer;
-      const unbiased = tf.mul(u.variance, u.count / (u.count - 1));
-      runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(u.mean, momentum)));
-      runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+      const unbiasing = u.count / (u.count - 1);
+      if ('packed' in u) {
+        // One dispatch for both buffers on WebGPU, the same arithmetic as below.
+        const m = runningMean as tf.Tensor1D;
+        const v = runningVar as tf.Tensor1D;
+        const [mean, variance] = foldRunningStats(m, v, u.packed, unbiasing, momentum);
+        runningMean.assign(mean);
+        runningVar.assign(variance);
+      } else {
+        const unbiased = tf.mul(u.variance, unbiasing);
+        runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(u.mean, momentum)));
+        runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+      }
       numBatchesTracked.assign(tf.add(numBatchesTracked, tf.scalar(1, 'int32')));
     });
-    tf.dispose([u.mean, u.variance]);
+    disposeStats(u);
   }
+}
+
+function disposeStats(u: PendingBatchNormUpdate): void {
+  if ('packed' in u) u.packed.dispose();
+  else tf.dispose([u.mean, u.variance]);
 }
 
 /** Drops queued statistics without touching the running buffers. */
 export function discardBatchNormUpdates(pending: PendingBatchNormUpdate[]): void {
-  for (const u of pending.splice(0)) tf.dispose([u.mean, u.variance]);
+  for (const u of pending.splice(0)) disposeStats(u);
 }
 
 export function disposeBatchNorm(layer: BatchNormLayer): void {

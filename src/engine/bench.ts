@@ -5,14 +5,16 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { analyze, trainingMemoryBytes } from '../spec/analyze';
-import { solveWidth } from '../spec/complexity';
 import { PRESETS } from '../spec/presets';
 import { presetRecipe } from '../spec/recipes';
 import type { ArchSpec } from '../spec/types';
 import { CIFAR10_STATS } from './augment';
 import { defaultGroupedConvStrategy } from './groupedConv';
 import { buildLayersBaseline, trainableParams } from './layersBaseline';
+import { KERNEL_MODES, kernelMode, setKernelMode, type KernelMode } from './kernels';
+import { countStep, type StepCounts } from './stepCounters';
 import { createTrainer, type Batch } from './train';
+import { cardinalitySweep } from './cardinalitySweep';
 
 export interface BenchOptions {
   batch: number;
@@ -21,6 +23,10 @@ export interface BenchOptions {
   /** Untimed steps first: allocation, shader compilation, XNNPACK set-up. */
   warmup: number;
 }
+
+/** Which kernels a bench times: TF.js's stock ones, ours (kernels/), or both in one run. */
+export type KernelChoice = KernelMode | 'both';
+export const KERNEL_CHOICES: readonly KernelChoice[] = [...KERNEL_MODES, 'both'];
 
 export interface Throughput {
   msPerStep: number;
@@ -31,10 +37,12 @@ export interface Throughput {
   stepsMs: number[];
 }
 
-export interface NetworkBench extends Throughput {
+export interface NetworkBench extends Throughput, StepCounts {
   params: number;
   /** Forward multiply-adds per image. */
   macs: number;
+  /** The kernels this was measured with (kernels/index.ts). */
+  kernels: KernelMode;
 }
 
 /** Random CIFAR-shaped pixels: throughput does not depend on the values. */
@@ -55,16 +63,25 @@ const median = (xs: number[]) => {
 };
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
-/** Runs `step` warmup + steps times; each must return only once its result is on the host. */
-async function timeSteps(step: () => Promise<unknown>, opts: BenchOptions): Promise<number[]> {
+/**
+ * Runs `step` warmup + steps times; each must return only once its result is on the host.
+ * Every timed step is also counted (stepCounters.ts); the counts are the last step's, when
+ * shaders are compiled and buffers pooled, as in a long run.
+ */
+async function timeSteps(
+  step: () => Promise<unknown>,
+  opts: BenchOptions,
+): Promise<{ times: number[]; counts: StepCounts }> {
   for (let i = 0; i < opts.warmup; i++) await step();
   const times: number[] = [];
+  let counts: StepCounts | undefined;
   for (let i = 0; i < opts.steps; i++) {
     const start = performance.now();
-    await step();
+    const counted = await countStep(step);
     times.push(performance.now() - start);
+    counts = counted.counts;
   }
-  return times;
+  return { times, counts: counts! };
 }
 
 function throughput(times: number[], batch: number, macs: number): Throughput {
@@ -77,7 +94,10 @@ function throughput(times: number[], batch: number, macs: number): Throughput {
   };
 }
 
-/** Our engine: createTrainer's step on a fixed batch, SGD as the 'quick' recipe, no augmentation. */
+/**
+ * Our engine: createTrainer's step on a fixed batch, SGD as the 'quick' recipe, no
+ * augmentation, with the kernels kernelMode() names now (the trainer reads it when built).
+ */
 export async function benchEngine(spec: ArchSpec, opts: BenchOptions): Promise<NetworkBench> {
   const { params, macs } = analyze(spec).totals;
   const recipe = { ...presetRecipe('quick')!, batchSize: opts.batch };
@@ -85,10 +105,56 @@ export async function benchEngine(spec: ArchSpec, opts: BenchOptions): Promise<N
   const batch = syntheticBatch(opts.batch, spec.classes);
   let step = 0;
   try {
-    const times = await timeSteps(() => trainer.step(batch, 0, step++), opts);
-    return { params, macs, ...throughput(times, opts.batch, macs) };
+    const { times, counts } = await timeSteps(() => trainer.step(batch, 0, step++), opts);
+    return {
+      params,
+      macs,
+      kernels: kernelMode(),
+      ...throughput(times, opts.batch, macs),
+      ...counts,
+    };
   } finally {
     trainer.dispose();
+  }
+}
+
+/** Stock ÷ ours for the counts and the time: > 1 where our kernels do less. */
+function kernelRatios(stock: NetworkBench, ours: NetworkBench) {
+  const ratio = (a: number | null, b: number | null) =>
+    a === null || b === null || b === 0 ? null : round(a / b, 3);
+  return {
+    kernelsPerStep: ratio(stock.kernelsPerStep, ours.kernelsPerStep),
+    dispatchesPerStep: ratio(stock.dispatchesPerStep, ours.dispatchesPerStep),
+    uploadsPerStep: ratio(stock.uploadsPerStep, ours.uploadsPerStep),
+    readbacksPerStep: ratio(stock.readbacksPerStep, ours.readbacksPerStep),
+    peakBytes: ratio(stock.peakBytes, ours.peakBytes),
+    msPerStep: ratio(stock.msPerStep, ours.msPerStep),
+  };
+}
+
+/**
+ * benchEngine with the kernels asked for. 'both': stock first, then ours, in this one process;
+ * our figures at the top level, stock's in `stock` (same field names) and `ratios` (stock ÷
+ * ours). The kernel mode is restored afterwards.
+ */
+export async function benchKernels(spec: ArchSpec, opts: BenchOptions, kernels: KernelChoice) {
+  const before = kernelMode();
+  const run = async (mode: KernelMode) => {
+    setKernelMode(mode);
+    return benchEngine(spec, opts);
+  };
+  try {
+    if (kernels !== 'both') return await run(kernels);
+    const stock = await run('stock');
+    const ours = await run('cardinal');
+    return {
+      ...ours,
+      stock,
+      ratios: kernelRatios(stock, ours),
+      ratiosAre: 'stock ÷ cardinal (> 1: our kernels do less or take less time)',
+    };
+  } finally {
+    setKernelMode(before);
   }
 }
 
@@ -131,9 +197,10 @@ export async function benchBaseline(spec: ArchSpec, opts: BenchOptions): Promise
     return [normalised, tf.oneHot(Array.from(data.labels), spec.classes).toFloat()];
   });
   let times: number[];
+  let counts: StepCounts;
   try {
     // trainOnBatch reads the loss back to the host, as our step does.
-    times = await timeSteps(() => model.trainOnBatch(x, y), opts);
+    ({ times, counts } = await timeSteps(() => model.trainOnBatch(x, y), opts));
   } catch (error) {
     return { kind: 'tfjs-layers', skipped: `failed while training: ${String(error)}` };
   } finally {
@@ -144,13 +211,31 @@ export async function benchBaseline(spec: ArchSpec, opts: BenchOptions): Promise
     'input normalised once on the device (our step converts CIFAR bytes each step)',
     'no weight decay (our step uses the quick recipe: SGD 0.05, momentum 0.9, wd 5e-4)',
   );
-  return { kind: 'tfjs-layers', params, macs, ...throughput(times, opts.batch, macs), notes };
+  return {
+    kind: 'tfjs-layers',
+    params,
+    macs,
+    kernels: 'stock',
+    ...throughput(times, opts.batch, macs),
+    ...counts,
+    notes,
+  };
 }
 
-/** Our engine and the baseline in one run; ratio = engine img/s ÷ baseline img/s. */
-export async function benchNetwork(spec: ArchSpec, opts: BenchOptions) {
-  const engine = await benchEngine(spec, opts);
-  const baseline = await benchBaseline(spec, opts);
+/**
+ * Our engine (with the kernels asked for) and, unless left out, the baseline in one run;
+ * ratio = engine img/s ÷ baseline img/s.
+ */
+export async function benchNetwork(
+  spec: ArchSpec,
+  opts: BenchOptions,
+  kernels: KernelChoice = kernelMode(),
+  withBaseline = true,
+) {
+  const engine = await benchKernels(spec, opts, kernels);
+  const baseline: BaselineBench = withBaseline
+    ? await benchBaseline(spec, opts)
+    : { kind: 'tfjs-layers', skipped: 'left out (--no-baseline)' };
   const ratio = 'skipped' in baseline ? null : round(engine.imgPerSec / baseline.imgPerSec, 3);
   return {
     ...engine,
@@ -161,71 +246,31 @@ export async function benchNetwork(spec: ArchSpec, opts: BenchOptions) {
   };
 }
 
-/**
- * The sweep's template: a CIFAR stem (64 channels) and one stage of 3 ResNeXt bottlenecks,
- * 256 channels out, stride 2 (16×16 maps), template width 64 at C = 1 — conv2 of the paper's
- * Table 2 (1×64d → 8×14d → 32×4d), on an input small enough for software backends.
- */
-export const SWEEP_TEMPLATE: ArchSpec = {
-  stem: { kind: 'cifar', channels: 64, dropout: 0 },
-  stages: [
-    {
-      blocks: 3,
-      block: 'bottleneck',
-      outChannels: 256,
-      bottleneckWidth: 64,
-      cardinality: 1,
-      stride: 2,
-      shortcut: 'B',
-    },
-  ],
-  head: { pool: 'avg' },
-  classes: 10,
-  residual: true,
-  reluAfterAdd: true,
-  convBias: false,
-};
-
-export interface SweepRow extends NetworkBench {
-  cardinality: number;
-  /** Per-path width d and the bottleneck width C·d solveWidth chose. */
-  d: number;
-  width: number;
-  /** This C's ms/step ÷ the first C's: the cardinality tax at equal complexity. */
-  relativeTime: number;
-}
-
-/** Times the template at each cardinality, widths from solveWidth (equal parameters/MACs). */
-export async function cardinalitySweep(
-  cardinalities: number[],
-  opts: BenchOptions,
-  template: ArchSpec = SWEEP_TEMPLATE,
-) {
-  const rows: SweepRow[] = [];
-  for (const cardinality of cardinalities) {
-    const { spec, perStage } = solveWidth(template, cardinality);
-    const bench = await benchEngine(spec, opts);
-    const { d, width } = perStage[0];
-    const relativeTime = rows.length ? round(bench.msPerStep / rows[0].msPerStep, 3) : 1;
-    rows.push({ cardinality, d, width, ...bench, relativeTime });
-  }
-  return { template, groupedConv: defaultGroupedConvStrategy(), rows };
-}
-
 /** One benchmark as the CLI asks for it: a preset against its baseline, or the sweep. */
 export interface BenchRequest extends BenchOptions {
   preset?: string;
   /** Cardinalities of the sweep (instead of a preset). */
   sweep?: number[];
+  /** Stock TF.js kernels, ours, or both in one run; default kernelMode(), the sweep 'both'. */
+  kernels?: KernelChoice;
+  /** false: skip the tfjs-layers baseline (slow on a software GPU). Default true. */
+  baseline?: boolean;
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
-export async function runBenchmark(request: BenchRequest): Promise<object> {
+export async function runBenchmark(
+  request: BenchRequest,
+  progress?: (line: string) => void,
+): Promise<object> {
   const opts: BenchOptions = { batch: request.batch, steps: request.steps, warmup: request.warmup };
   if (request.sweep) {
-    return { ...opts, sweep: 'cardinality', ...(await cardinalitySweep(request.sweep, opts)) };
+    const kernels = request.kernels ?? 'both';
+    const sweep = await cardinalitySweep(request.sweep, opts, kernels, undefined, progress);
+    return { ...opts, sweep: 'cardinality', ...sweep };
   }
   const preset = request.preset ?? '';
   if (!Object.hasOwn(PRESETS, preset)) throw new Error(`unknown preset "${preset}"`);
-  return { ...opts, preset, ...(await benchNetwork(PRESETS[preset].spec, opts)) };
+  const kernels = request.kernels ?? kernelMode();
+  const network = await benchNetwork(PRESETS[preset].spec, opts, kernels, request.baseline ?? true);
+  return { ...opts, preset, ...network };
 }

@@ -117,12 +117,22 @@ describe('groupedConv2d', () => {
     tf.dispose([x, w]);
   });
 
-  it('picks split on every known backend and for unknown ones', () => {
-    for (const b of ['cpu', 'wasm', 'webgl', 'webgpu']) {
+  it('picks split on the CPU backends and unknown ones, our kernels on webgpu unless stock', () => {
+    for (const b of ['cpu', 'wasm', 'webgl']) {
       expect(GROUPED_CONV_STRATEGY[b]).toBe('split');
     }
     expect(defaultGroupedConvStrategy('somethingelse')).toBe('split');
     expect(defaultGroupedConvStrategy()).toBe('split');
+    expect(defaultGroupedConvStrategy('webgpu', 'cardinal')).toBe('kernel');
+    expect(defaultGroupedConvStrategy('webgpu', 'stock')).toBe('split');
+  });
+
+  it("says the 'kernel' strategy needs webgpu", () => {
+    const x = tf.zeros([1, 4, 4, 4]) as tf.Tensor4D;
+    const w = tf.zeros([3, 3, 1, 4]) as tf.Tensor4D;
+    const run = () => groupedConv2d(x, w, { stride: 1, pad: 1, groups: 4, strategy: 'kernel' });
+    expect(run).toThrow(/webgpu only/);
+    tf.dispose([x, w]);
   });
 });
 

@@ -1,37 +1,48 @@
 // 2-D convolution with PyTorch's semantics: symmetric explicit padding and `groups`.
 //
-// Padding: PyTorch pads `pad` pixels on every side. TF.js 'same' with stride 2 on an even size
-// pads only after (bottom/right), which shifts every output by one pixel, so we always pass
-// explicit [[0,0],[p,p],[p,p],[0,0]] (NHWC) and never 'same'.
+// Padding: PyTorch's symmetric padding, always explicit, never TF.js's 'same' (torchPadding.ts).
 //
 // Groups: TF.js has no grouped convolution. The filter is stored in TF's layout
 // [kh, kw, in/groups, out]; output channel o belongs to group floor(o / (out/groups)) and reads
 // input channels of that group only — PyTorch's convention, so weights convert by a transpose.
-// The strategies below build it from ops TF.js can differentiate on every backend.
+// 'split' and 'masked' build it from ops TF.js can differentiate on every backend; 'kernel' is
+// Cardinal's own WebGPU kernels (kernels/kernelConv.ts).
 
 import * as tf from '@tensorflow/tfjs';
+import { kernelMode, type KernelMode } from './kernels';
+import { kernelConv2d } from './kernels/kernelConv';
+import { torchPadding, type PadArg } from './torchPadding';
+
+export { torchPadding, type PadArg };
 
 /**
  * 'split': split input and filter into `groups` dense convs, concatenate the outputs.
  * 'masked': one dense conv with a block-diagonal filter (the grouped filter tiled, then masked).
- * A custom WebGPU kernel will become a third strategy.
+ * 'kernel': Cardinal's WebGPU kernels: one dispatch per grouped conv and per gradient for any
+ * number of groups, and a split-K filter gradient for dense convs too (webgpu only).
  */
-export type GroupedConvStrategy = 'split' | 'masked';
+export type GroupedConvStrategy = 'split' | 'masked' | 'kernel';
 
 /**
- * The strategy each backend uses when none is asked for. Measured in ../shared/DESIGN.md:
- * split + concat was fastest on every software backend (WASM, WebGL, WebGPU-SwiftShader) and
- * masked 4–6× slower. Re-measure on real GPUs before changing an entry.
+ * The strategy each backend uses when none is asked for and our kernels are on. Measured
+ * (../shared/DESIGN.md, issue 15's sweep): split + concat was fastest of the TF.js-only
+ * strategies on every software backend and masked 4–6× slower; on WebGPU our kernels beat
+ * split (npm run bench -- --cardinality-sweep --backend webgpu --kernels both).
  */
 export const GROUPED_CONV_STRATEGY: Readonly<Record<string, GroupedConvStrategy>> = {
   cpu: 'split',
   wasm: 'split',
   webgl: 'split',
-  webgpu: 'split',
+  webgpu: 'kernel',
 };
 
-export function defaultGroupedConvStrategy(backend: string = tf.getBackend()): GroupedConvStrategy {
-  return GROUPED_CONV_STRATEGY[backend] ?? 'split';
+/** The strategy for `backend`; with stock kernels (kernelMode 'stock') never ours. */
+export function defaultGroupedConvStrategy(
+  backend: string = tf.getBackend(),
+  mode: KernelMode = kernelMode(),
+): GroupedConvStrategy {
+  const strategy = GROUPED_CONV_STRATEGY[backend] ?? 'split';
+  return strategy === 'kernel' && mode === 'stock' ? 'split' : strategy;
 }
 
 export interface ConvOptions {
@@ -41,21 +52,6 @@ export interface ConvOptions {
   /** PyTorch's `groups`; 1 is a dense conv. */
   groups: number;
   strategy?: GroupedConvStrategy;
-}
-
-export type PadArg =
-  'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-/** PyTorch's symmetric padding in the form tf.conv2d takes for NHWC. */
-export function torchPadding(pad: number): PadArg {
-  return pad === 0
-    ? 'valid'
-    : [
-        [0, 0],
-        [pad, pad],
-        [pad, pad],
-        [0, 0],
-      ];
 }
 
 /**
@@ -72,9 +68,17 @@ export function groupedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions)
         `do not split into ${groups} groups`,
     );
   }
+  const strategy = opts.strategy ?? defaultGroupedConvStrategy();
+  if (strategy === 'kernel') {
+    if (tf.getBackend() !== 'webgpu') {
+      throw new Error(
+        `groupedConv2d: the 'kernel' strategy runs on webgpu only (backend: ${tf.getBackend()})`,
+      );
+    }
+    return kernelConv2d(x, w, { stride, pad, groups });
+  }
   const padding = torchPadding(pad);
   if (groups === 1) return tf.conv2d(x, w, stride, padding);
-  const strategy = opts.strategy ?? defaultGroupedConvStrategy();
   return strategy === 'masked'
     ? maskedConv(x, w, stride, padding, groups)
     : splitConv(x, w, stride, padding, groups);

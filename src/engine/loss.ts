@@ -54,7 +54,8 @@ export function isFiniteLoss(loss: number): boolean {
   return Number.isFinite(loss);
 }
 
-function checkLabels(logits: tf.Tensor, labels: tf.Tensor) {
+/** Throws a clear message for logits that are not [N, C] or labels that do not match them. */
+export function checkLabels(logits: tf.Tensor, labels: tf.Tensor) {
   if (logits.rank !== 2) throw new Error(`logits must be [N, C], got [${logits.shape}]`);
   if (labels.rank !== 1 || labels.dtype !== 'int32') {
     throw new Error(`labels must be a 1-D int32 tensor, got ${labels.dtype} [${labels.shape}]`);

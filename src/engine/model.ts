@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConvLayer, Layer, Row } from '../spec/layers';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec } from '../spec/types';
+import type { BlockEnd } from './kernels/batchNorm';
 import {
   applyBatchNormUpdates,
   batchNorm,
@@ -17,8 +18,10 @@ import {
   type BatchNormLayer,
   type PendingBatchNormUpdate,
 } from './batchNorm';
-import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
+import { defaultGroupedConvStrategy, groupedConv2d, type GroupedConvStrategy } from './groupedConv';
 import { initialValues } from './init';
+import { kernelMode } from './kernels';
+import { planBlockFusion, type Fusion } from './kernels/blockFusion';
 import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
 import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
 
@@ -29,6 +32,11 @@ export interface BuildOptions {
   inputSize?: number;
   /** Force a grouped-conv strategy; by default groupedConv.ts picks one per backend. */
   groupedConv?: GroupedConvStrategy;
+  /**
+   * Sees every Dropout2d mask a training forward draws (layer name from the walk, mask
+   * [N, C] row-major: 0 or 1/(1 − p)), for a training trace; nothing else reads the masks.
+   */
+  onDropoutMask?: (layer: string, mask: Float32Array, images: number, channels: number) => void;
 }
 
 /**
@@ -117,15 +125,27 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   }
 
   const pending: PendingBatchNormUpdate[] = [];
+  // Read once: a model never mixes stock and our kernels (kernels/index.ts).
+  const kernels = kernelMode();
+  const fusionPlans = new Map(
+    [plan.stem, ...plan.blocks].map((row) => [row, planBlockFusion(row.layers)]),
+  );
+  const noFusion = new Map<number, Fusion>();
+  const { onDropoutMask } = options;
+  const observeDropout = (layer: string) =>
+    onDropoutMask &&
+    ((mask: Float32Array, n: number, c: number) => onDropoutMask(layer, mask, n, c));
   const weight = (name: string) => params.get(`${name}.weight`) as tf.Variable;
   const bnOf = (name: string) => bnLayers.get(name) as BatchNormLayer;
 
+  // Chosen once, at build: the backend and kernelMode() as they are now (kernels/index.ts).
+  const strategy = options.groupedConv ?? defaultGroupedConvStrategy();
   const conv = (x: tf.Tensor4D, c: ConvLayer): tf.Tensor4D => {
     const y = groupedConv2d(x, weight(c.name) as tf.Tensor4D, {
       stride: c.stride,
       pad: c.padding,
       groups: c.groups,
-      strategy: options.groupedConv,
+      strategy,
     });
     return c.bias ? tf.add(y, params.get(`${c.name}.bias`) as tf.Tensor1D) : y;
   };
@@ -142,7 +162,8 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       // under a gradient tape these few [C] ops are recorded but lie on no path to the loss.
       applyBatchNormUpdates(pending);
     }
-    const bn = (t: tf.Tensor4D, name: string) => batchNorm(t, bnOf(name), training, pending);
+    const bn = (t: tf.Tensor4D, name: string, end: BlockEnd = {}) =>
+      batchNorm(t, bnOf(name), training, pending, { kernels, ...end });
     try {
       return tf.tidy(() => run(x, training, bn, taps));
     } catch (error) {
@@ -155,7 +176,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
   const run = (
     x: tf.Tensor4D,
     training: boolean,
-    bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
+    bn: (t: tf.Tensor4D, name: string, end?: BlockEnd) => tf.Tensor4D,
     taps?: ForwardTaps,
   ): tf.Tensor2D => {
     /** One stem or block layer on its path's activation (the block loop does the addition). */
@@ -168,7 +189,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
         case 'relu':
           return tf.relu(t);
         case 'dropout':
-          return training ? dropout2d(t, l.p, dropoutRng) : t;
+          return training ? dropout2d(t, l.p, dropoutRng, observeDropout(l.name)) : t;
         case 'maxpool':
           return maxPool2d(t, l.kernel, l.stride, l.padding);
         case 'shortcutA':
@@ -178,27 +199,41 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       }
     };
 
-    const stem = plan.stem;
-    let h = stem.layers.reduce((t, l, index) => {
-      const y = apply(t, l);
-      taps?.layer?.(stem, index, y);
-      return y;
-    }, x);
-    for (const block of plan.blocks) {
-      // Both paths start from the block's input; with no shortcut layers (identity) the
-      // addition adds the input itself, and a plain net has no addition at all.
-      let out = h;
-      let shortcut = h;
-      block.layers.forEach((l, index) => {
-        if (l.op === 'add') {
-          taps?.add?.(block, out, shortcut);
+    /**
+     * A row's layers on its input. Both paths start from the input; with no shortcut layers
+     * (identity) the addition adds the input itself, and a plain net has no addition at all.
+     * Training with our kernels, a BN takes on the ReLU after it, or the block's addition and
+     * ReLU (kernels/blockFusion.ts); it then runs at the addition, after the shortcut's layers.
+     */
+    const walk = (row: Row, input: tf.Tensor4D): tf.Tensor4D => {
+      const fusion = training && kernels === 'cardinal' ? fusionPlans.get(row)! : noFusion;
+      let out = input;
+      let shortcut = input;
+      let deferred: { x: tf.Tensor4D; name: string; relu: boolean } | null = null;
+      row.layers.forEach((l, index) => {
+        const fused = fusion.get(index);
+        if (fused?.op === 'absorbed') return;
+        if (fused?.op === 'bn' && fused.addAt !== undefined) {
+          deferred = { x: out, name: l.name, relu: fused.relu };
+          return;
+        }
+        if (fused?.op === 'bn') out = bn(out, l.name, { relu: fused.relu });
+        else if (l.op === 'add' && deferred) {
+          const { x: t, name, relu } = deferred;
+          out = bn(t, name, { residual: shortcut, relu });
+          deferred = null;
+        } else if (l.op === 'add') {
+          taps?.add?.(row, out, shortcut);
           out = tf.add(out, shortcut);
         } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
         else out = apply(out, l);
-        taps?.layer?.(block, index, l.branch === 'shortcut' ? shortcut : out);
+        taps?.layer?.(row, index, l.branch === 'shortcut' ? shortcut : out);
       });
-      h = out;
-    }
+      return out;
+    };
+
+    let h = walk(plan.stem, x);
+    for (const block of plan.blocks) h = walk(block, h);
 
     const { pool, fc } = plan;
     const pooled =

@@ -23,9 +23,15 @@ export function maxPool2d(
 /**
  * nn.Dropout2d(p) on NHWC in training mode: each (sample, channel) map is zeroed with
  * probability p, the survivors scaled by 1/(1 − p). The mask is drawn from `rng` (so a seed
- * reproduces a run) on the CPU: it holds only N·C numbers.
+ * reproduces a run) on the CPU: it holds only N·C numbers. `onMask`, when given, sees the
+ * mask as drawn ([N, C] row-major, 0 or the scale), e.g. for a training trace.
  */
-export function dropout2d(x: tf.Tensor4D, p: number, rng: Rng): tf.Tensor4D {
+export function dropout2d(
+  x: tf.Tensor4D,
+  p: number,
+  rng: Rng,
+  onMask?: (mask: Float32Array, images: number, channels: number) => void,
+): tf.Tensor4D {
   if (p <= 0) return tf.clone(x);
   const [n, , , c] = x.shape;
   const mask = new Float32Array(n * c);
@@ -33,6 +39,7 @@ export function dropout2d(x: tf.Tensor4D, p: number, rng: Rng): tf.Tensor4D {
     const scale = 1 / (1 - p);
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : scale;
   }
+  onMask?.(mask, n, c);
   return tf.tidy(() => tf.mul(x, tf.tensor4d(mask, [n, 1, 1, c])));
 }
 

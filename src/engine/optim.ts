@@ -8,6 +8,9 @@
 // buffers. state() returns clones the caller must dispose; loadState() clones what it is given.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../spec/types';
+import { kernelMode } from './kernels';
+import { adamwStepWebgpu, sgdStepWebgpu } from './kernels/optimizerStep';
+import { onWebgpu } from './kernels/webgpuKernel';
 
 /** One parameter's optimizer state; PyTorch names in the comments for export. */
 export interface ParamState {
@@ -53,6 +56,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
   }
   let steps = 0;
   let slots = new Map<string, ParamState>();
+  // Read once, as the model does: on WebGPU our kernels update a parameter and its state in one
+  // dispatch (kernels/optimizerStep.ts); elsewhere, and with stock kernels, the ops below.
+  const fused = kernelMode() === 'cardinal';
 
   const disposeSlots = (all: Map<string, ParamState>) => {
     for (const s of all.values()) tf.dispose([s.momentumBuffer, s.expAvg, s.expAvgSq]);
@@ -73,6 +79,14 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     lr: number,
     momentum: number,
   ) {
+    if (fused && onWebgpu()) {
+      const h = { lr, momentum, weightDecay: s.weightDecay, nesterov: s.nesterov };
+      const next = sgdStepWebgpu(p, grad, slot.momentumBuffer, h);
+      p.assign(next.param);
+      next.param.dispose();
+      if (next.buf) slot.momentumBuffer = replace(slot.momentumBuffer, next.buf);
+      return;
+    }
     tf.tidy(() => {
       // torch.optim.SGD (dampening 0): d_p = grad + wd·p; buf = momentum·buf + d_p, with
       // buf = d_p on the first step; nesterov: d_p += momentum·buf, else d_p = buf; p -= lr·d_p.
@@ -100,6 +114,15 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     // the current beta1 (which OneCycleLR may have changed).
     const stepSize = lr / (1 - Math.pow(beta1, t));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    if (fused && onWebgpu()) {
+      const h = { lr, beta1, beta2, eps: s.eps, weightDecay: s.weightDecay, stepSize, bc2Sqrt };
+      const next = adamwStepWebgpu(p, grad, slot.expAvg, slot.expAvgSq, h);
+      p.assign(next.param);
+      next.param.dispose();
+      slot.expAvg = replace(slot.expAvg, next.m);
+      slot.expAvgSq = replace(slot.expAvgSq, next.v);
+      return;
+    }
     tf.tidy(() => {
       // torch.optim.AdamW (_single_tensor_adamw, amsgrad off): p ·= 1 − lr·wd (decoupled);
       // m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr/(1−β1^t) · m / (√v/√(1−β2^t) + eps).

@@ -6,20 +6,61 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../spec/random';
 import type { ArchSpec, Recipe } from '../spec/types';
 import type { Batch as DataBatch } from '../data/batches';
-import { augmentBatch, normalize, toTensor, type NormStats } from './augment';
+import {
+  applyAugment,
+  normalize,
+  planAugment,
+  toTensor,
+  type ImageAugment,
+  type NormStats,
+} from './augment';
 import {
   assignVariables,
   captureCheckpoint,
   optimizerStateOf,
   type Checkpoint,
 } from './checkpoint';
+import { kernelMode } from './kernels';
+import { augmentBytes } from './kernels/augmentBytes';
+import { softmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
 import { learningRate, scheduledMomentum } from './schedule';
 
-/** A batch as the data layer hands it over: CIFAR's CHW uint8 pixels and the labels. */
-export type Batch = Pick<DataBatch, 'pixels' | 'labels' | 'size'>;
+/**
+ * A batch as the data layer hands it over: CIFAR's CHW uint8 pixels and the labels, and (for
+ * a training trace) which records of the split they are.
+ */
+export type Batch = Pick<DataBatch, 'pixels' | 'labels' | 'size'> &
+  Partial<Pick<DataBatch, 'indices'>>;
+
+/** One Dropout2d layer's draw in a training forward: keep[i·channels + c] is 1 or 0. */
+export interface DropoutDraw {
+  layer: string;
+  images: number;
+  channels: number;
+  keep: Uint8Array;
+}
+
+/**
+ * What one applied step used and drew, for a training trace (engine/trace.ts): handed to
+ * TrainerOptions.onStep after the update, so a replay can rebuild the step exactly.
+ */
+export interface StepTrace {
+  /** Global step, from 1. */
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  lr: number;
+  /** SGD's momentum or AdamW's beta1 as used in this step (scheduled or the recipe's). */
+  momentum: number;
+  /** The mean training loss of the batch, before the update. */
+  loss: number;
+  indices: Uint32Array | undefined;
+  augment: ImageAugment[];
+  dropout: DropoutDraw[];
+}
 
 export interface StepResult {
   loss: number;
@@ -97,11 +138,23 @@ export interface TrainerOptions {
   stepsPerEpoch: number;
   /** Continue from this checkpoint instead of from the seeded initial weights. */
   checkpoint?: Checkpoint;
+  /** Called after each applied step with what it used and drew (a training trace). */
+  onStep?: (trace: StepTrace) => void;
 }
 
 export function createTrainer(options: TrainerOptions): Trainer {
-  const { spec, recipe, stats, stepsPerEpoch } = options;
-  const model = buildModel(spec, { seed: recipe.seed });
+  const { spec, recipe, stats, stepsPerEpoch, onStep } = options;
+  // Read once with the model's and the optimizer's: a trainer never mixes the two kinds.
+  const kernels = kernelMode();
+  // Dropout masks are only collected for a trace; the forward draws them either way.
+  let dropoutDraws: DropoutDraw[] = [];
+  const model = buildModel(spec, {
+    seed: recipe.seed,
+    onDropoutMask:
+      onStep &&
+      ((layer, mask, images, channels) =>
+        dropoutDraws.push({ layer, images, channels, keep: Uint8Array.from(mask, (v) => +!!v) })),
+  });
   const optimizer = createOptimizer(recipe.optimizer);
   // Augmentation has its own stream so that changing the model never changes the data order.
   const saved = options.checkpoint;
@@ -120,6 +173,32 @@ export function createTrainer(options: TrainerOptions): Trainer {
     model.setDropoutRngState(saved.dropoutRng);
   }
 
+  /**
+   * The forward, the loss and the gradients; loss and top-1 count read back in one wait for
+   * the device: one read-out tensor with our kernels, two reads in flight at once with stock.
+   * Disposes x and labels.
+   */
+  async function lossAndGradients(x: tf.Tensor4D, labels: tf.Tensor1D) {
+    let readout: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(x, true);
+      if (kernels === 'cardinal') {
+        const out = softmaxCrossEntropy(logits, labels, recipe.labelSmoothing);
+        readout = [out.readout];
+        return out.loss;
+      }
+      readout = [tf.keep(correctTop1(logits, labels))];
+      return crossEntropy(logits, labels, recipe.labelSmoothing);
+    }, trainable);
+    tf.dispose([x, labels]);
+    // With our kernels the read-out already holds the loss: the value is not read at all.
+    const toRead = kernels === 'cardinal' ? readout : [value, ...readout];
+    const read = (await Promise.all(toRead.map((t) => t.data()))).flatMap((a) => Array.from(a));
+    const [loss, correctCount] = read;
+    tf.dispose([value, ...readout]);
+    return { grads, loss, correctCount };
+  }
+
   async function step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult> {
     const { schedule, epochs } = recipe;
     const lr = learningRate(
@@ -132,19 +211,14 @@ export function createTrainer(options: TrainerOptions): Trainer {
     );
     const momentum = scheduledMomentum(schedule, epoch, stepInEpoch, stepsPerEpoch, epochs);
     const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
-    const x = tf.tidy(() =>
-      augmentBatch(toTensor(batch.pixels, batch.size), recipe.augment, rng, stats.mean, stats.std),
-    );
-    let correct: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x, true);
-      correct = tf.keep(correctTop1(logits, labels));
-      return crossEntropy(logits, labels, recipe.labelSmoothing);
-    }, trainable);
-    tf.dispose([x, labels]);
-    // Both read-backs in flight at once: one wait for the device per step, not two.
-    const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
-    tf.dispose([value, correct!]);
+    const plans = planAugment(batch.size, recipe.augment, rng);
+    // Our kernels: bytes to input in one dispatch where the plans allow (kernels/augmentBytes.ts).
+    const x =
+      (kernels === 'cardinal' &&
+        augmentBytes(batch.pixels, batch.size, plans, stats.mean, stats.std)) ||
+      tf.tidy(() => applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std));
+    dropoutDraws = [];
+    const { grads, loss, correctCount } = await lossAndGradients(x, labels);
 
     if (!isFiniteLoss(loss)) {
       tf.dispose(Object.values(grads));
@@ -161,6 +235,17 @@ export function createTrainer(options: TrainerOptions): Trainer {
     tf.dispose([...named.values()]);
     model.applyBatchNormUpdates();
     stepsDone++;
+    onStep?.({
+      step: stepsDone,
+      epoch,
+      stepInEpoch,
+      lr,
+      momentum: momentum ?? defaultMomentum(recipe),
+      loss,
+      indices: batch.indices,
+      augment: plans,
+      dropout: dropoutDraws,
+    });
     return { loss, correct: correctCount, lr };
   }
 
@@ -222,6 +307,10 @@ export function createTrainer(options: TrainerOptions): Trainer {
     },
   };
 }
+
+/** SGD's momentum or AdamW's beta1 when the schedule leaves it alone. */
+const defaultMomentum = ({ optimizer }: Recipe) =>
+  optimizer.kind === 'sgd' ? optimizer.momentum : optimizer.beta1;
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));

@@ -10,6 +10,9 @@
 // - Conv2DBackpropInput: the backend's own is a plain C loop, 5–10× slower than its XNNPACK
 //   forward conv (80–130 ms against 8–17 ms for the same gradient as a forward conv below).
 // - Tile: a generic loop; tf.batchNorm's gradient tiles per-channel vectors to full size.
+// Present but not precise enough, so replaced (wasmReductions.ts):
+// - Sum and Mean: a float32 accumulator over 32,768 batch-norm values per channel made a
+//   50-step ResNet-8 run drift 5% from PyTorch; now they add in float64.
 // The depthwise backprops are missing too, but no strategy in groupedConv.ts uses depthwise
 // convs, so they are not registered.
 //
@@ -24,6 +27,7 @@
 import * as tf from '@tensorflow/tfjs';
 // The wasm package registers its kernels on import; ours must come after, to replace some.
 import '@tensorflow/tfjs-backend-wasm';
+import { float64Reduction } from './wasmReductions';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Shape4 = [number, number, number, number];
@@ -236,6 +240,8 @@ const KERNELS: [string, (existing?: tf.KernelFunc) => tf.KernelFunc | undefined]
   ['UnsortedSegmentSum', (existing) => (existing ? undefined : unsortedSegmentSumKernel)],
   ['Conv2DBackpropInput', () => backpropInputKernel],
   ['Tile', (existing) => existing && tileKernel(existing)],
+  ['Sum', (existing) => existing && float64Reduction(existing, 'sum')],
+  ['Mean', (existing) => existing && float64Reduction(existing, 'mean')],
 ];
 
 const ours = new WeakSet<tf.KernelFunc>();

@@ -330,22 +330,23 @@ export function demoById(id: string): Demo | undefined {
 /** Test images per epoch for a train limit (0 = the whole test split). */
 const testImages = (limitTrain: number) => testLimitFor(limitTrain) || CIFAR10_TEST;
 
-/**
- * Multiply-adds a laptop GPU sustains through WebGPU on these small convolutions: an assumption
- * for the "takes about" line (training ≈ 3× the forward pass), not a measurement.
- */
-export const LAPTOP_GPU_MACS_PER_SECOND = 50e9;
-
 export interface PlanCost {
   /** Images trained, all runs and epochs together. */
   images: number;
   /** Multiply-adds of training (3× forward) and evaluation (forward), all runs together. */
   macs: number;
-  seconds: number;
 }
 
-/** The cost of a list of runs: a demo's plan, or a study's arms. */
-export function planCost(plan: Pick<DemoPlan, 'runs'>): PlanCost {
+/** A run as far as its cost goes: a demo's run, or a queued experiment. */
+export interface CostedRun {
+  spec: ArchSpec;
+  recipe: Pick<Recipe, 'epochs'>;
+  /** Train images (0 = all 50,000). */
+  limitTrain: number;
+}
+
+/** What a plan costs in images and multiply-adds; spec/timeEstimate.ts turns it into time. */
+export function planCost(plan: { runs: readonly CostedRun[] }): PlanCost {
   let images = 0;
   let macs = 0;
   for (const r of plan.runs) {
@@ -357,5 +358,5 @@ export function planCost(plan: Pick<DemoPlan, 'runs'>): PlanCost {
     const evaluated = (epochs - 1) * testImages(r.limitTrain) + CIFAR10_TEST;
     macs += perImage * (3 * train * epochs + evaluated);
   }
-  return { images, macs, seconds: macs / LAPTOP_GPU_MACS_PER_SECOND };
+  return { images, macs };
 }

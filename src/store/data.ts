@@ -1,20 +1,24 @@
-// The datasets as the page sees them: what the browser has cached, what the app's server
-// offers (public/data, written by `npm run data`), the storage estimate, and the one data
-// operation (download or import) that may be running, with its progress and its outcome.
+// The datasets as the page sees them: what the browser has cached, what the lab's server offers
+// (shards it has, or a fetch of the official archive on demand), the storage estimate, and the
+// one data operation (download or import) that may be running, with its progress, a Cancel and
+// its outcome. `ensure` is the one-click path: Train, the study and the demos call it first.
 import { create } from 'zustand';
 import {
   DATASET_IDS,
+  DATASETS,
   DataCache,
   ensureDataset,
-  importFileToCache,
   type CachedDataset,
   type DataProgress,
   type DatasetId,
   type StorageEstimate,
 } from '../data';
+import { askServer, statusUrl, type ServerOffer } from '../data/serverFetch';
+import { importInWorker } from '../worker/dataClient';
 
 const cache = new DataCache();
-const dataUrl = `${import.meta.env.BASE_URL}data`;
+const appBase = import.meta.env.BASE_URL;
+const dataUrl = `${appBase}data`;
 
 export interface DataOperation {
   kind: 'download' | 'import' | 'remove';
@@ -24,11 +28,17 @@ export interface DataOperation {
   progress: DataProgress | null;
 }
 
+/** Whether a dataset can be used: cached, or the server can supply it with one click. */
+export type Availability = 'cached' | 'server' | 'missing';
+
+/** How `ensure` ended. */
+export type EnsureResult = { ok: true } | { ok: false; cancelled: boolean; message: string };
+
 interface DataState {
   dataset: DatasetId;
   cached: CachedDataset[];
-  /** Whether /data/<id>/manifest.json exists on this server; undefined until asked. */
-  onServer: Partial<Record<DatasetId, boolean>>;
+  /** What the lab's server offers per dataset; undefined until asked. */
+  onServer: Partial<Record<DatasetId, ServerOffer>>;
   estimate: StorageEstimate | null;
   operation: DataOperation | null;
   /** The last operation's failure, in words a user can act on. */
@@ -40,35 +50,46 @@ interface DataState {
   download(dataset: DatasetId): Promise<void>;
   importFile(file: File): Promise<void>;
   remove(dataset: DatasetId): Promise<void>;
-}
-
-async function serverHas(dataset: DatasetId): Promise<boolean> {
-  try {
-    const response = await fetch(`${dataUrl}/${dataset}/manifest.json`, { method: 'HEAD' });
-    // Vite answers unknown paths with index.html: only JSON counts.
-    return response.ok && (response.headers.get('content-type') ?? '').includes('json');
-  } catch {
-    return false;
-  }
+  /** Stops the download or import under way; the cache stays as it was. */
+  cancel(): void;
+  /** Resolves once `dataset` is cached: at once if it is, else after a download (or the one under way). */
+  ensure(dataset: DatasetId): Promise<EnsureResult>;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const isAbort = (error: unknown) => (error as { code?: string })?.code === 'aborted';
+
+export function availability(
+  state: Pick<DataState, 'cached' | 'onServer'>,
+  dataset: DatasetId,
+): Availability {
+  if (state.cached.some((c) => c.dataset === dataset && c.complete)) return 'cached';
+  const offer = state.onServer[dataset]?.kind;
+  return offer === 'ready' || offer === 'on-demand' ? 'server' : 'missing';
+}
+
+/** The running operation's AbortController (not state: nothing renders from it). */
+let controller: AbortController | null = null;
 
 export const useData = create<DataState>((set, get) => {
   /** Runs one data operation at a time, with progress, then refreshes the cache listing. */
   async function run(
     operation: DataOperation,
-    work: (onProgress: (p: DataProgress) => void) => Promise<string>,
+    work: (onProgress: (p: DataProgress) => void, signal: AbortSignal) => Promise<string>,
   ) {
     if (get().operation) return;
+    controller = new AbortController();
     set({ operation, error: null, notice: null });
     const onProgress = (progress: DataProgress) =>
       set((s) => (s.operation ? { operation: { ...s.operation, progress } } : {}));
     try {
-      set({ notice: await work(onProgress) });
+      set({ notice: await work(onProgress, controller.signal) });
+      // The first dataset in: ask the browser not to evict the cache under storage pressure.
+      if (operation.kind !== 'remove') await cache.requestPersistence().catch(() => false);
     } catch (error) {
       set({ error: message(error) });
     } finally {
+      controller = null;
       set({ operation: null });
       await get().refresh();
     }
@@ -89,7 +110,7 @@ export const useData = create<DataState>((set, get) => {
       const [cached, estimate, ...server] = await Promise.all([
         cache.listCached(),
         cache.storageEstimate(),
-        ...DATASET_IDS.map(serverHas),
+        ...DATASET_IDS.map((id) => askServer(appBase, id)),
       ]);
       set({
         cached,
@@ -98,17 +119,20 @@ export const useData = create<DataState>((set, get) => {
       });
     },
     download(dataset) {
-      return run({ kind: 'download', dataset, progress: null }, async (onProgress) => {
-        const manifest = await ensureDataset(dataset, { cache, baseUrl: dataUrl, onProgress });
-        return `${manifest.dataset} is cached: ${summary(manifest.splits)}`;
-      });
+      return run({ kind: 'download', dataset, progress: null }, (onProgress, signal) =>
+        fetchDataset(dataset, onProgress, signal),
+      );
     },
     importFile(file) {
-      return run({ kind: 'import', source: file.name, progress: null }, async (onProgress) => {
-        const manifest = await importFileToCache(file, { cache, onProgress });
-        set({ dataset: manifest.dataset });
-        return `Imported ${file.name} as ${manifest.dataset}: ${summary(manifest.splits)}`;
-      });
+      return run(
+        { kind: 'import', source: file.name, progress: null },
+        async (onProgress, signal) => {
+          // In a worker of its own: the page stays smooth while 170 MB are checked and stored.
+          const manifest = await importInWorker(file, onProgress, signal);
+          set({ dataset: manifest.dataset });
+          return `Imported ${file.name} as ${manifest.dataset}: ${summary(manifest.splits)}`;
+        },
+      );
     },
     remove(dataset) {
       return run({ kind: 'remove', dataset, progress: null }, async () => {
@@ -116,8 +140,60 @@ export const useData = create<DataState>((set, get) => {
         return `Removed ${dataset} from this browser's cache.`;
       });
     },
+    cancel() {
+      controller?.abort();
+    },
+    async ensure(dataset) {
+      if (get().onServer[dataset] === undefined) await get().refresh();
+      for (;;) {
+        if (availability(get(), dataset) === 'cached') return { ok: true };
+        const busy = get().operation;
+        if (!busy) break;
+        // Another operation (this dataset's download, an import) first; then look again.
+        await new Promise<void>((resolve) => {
+          const unsubscribe = useData.subscribe((s) => {
+            if (s.operation === null) {
+              unsubscribe();
+              resolve();
+            }
+          });
+        });
+        await get().refresh();
+      }
+      let failure: string | null = null;
+      let cancelled = false;
+      await run({ kind: 'download', dataset, progress: null }, (onProgress, signal) =>
+        fetchDataset(dataset, onProgress, signal).catch((error: unknown) => {
+          cancelled = isAbort(error);
+          failure = message(error);
+          throw error;
+        }),
+      );
+      if (availability(get(), dataset) === 'cached') return { ok: true };
+      return {
+        ok: false,
+        cancelled,
+        message: failure ?? `${DATASETS[dataset].title} is not cached.`,
+      };
+    },
   };
 });
+
+/** From the lab's server into the cache (the server may first fetch the archive itself). */
+async function fetchDataset(
+  dataset: DatasetId,
+  onProgress: (p: DataProgress) => void,
+  signal: AbortSignal,
+): Promise<string> {
+  const manifest = await ensureDataset(dataset, {
+    cache,
+    baseUrl: dataUrl,
+    onProgress,
+    signal,
+    serverStatusUrl: statusUrl(appBase, dataset),
+  });
+  return `${DATASETS[manifest.dataset].title} is cached: ${summary(manifest.splits)}`;
+}
 
 function summary(splits: { train: { records: number }; test: { records: number } }): string {
   const n = (x: number) => x.toLocaleString('en-US');

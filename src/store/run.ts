@@ -105,6 +105,8 @@ function startingRecord(config: RunConfig, epochs: RunRecord['epochs'] = []): Ru
 }
 
 let client: TrainerClient | null = null;
+/** The run whose dataset is being fetched before it starts (launch), if any. */
+let preparing: string | null = null;
 
 export const useRun = create<RunState>((set, get) => {
   function worker(): TrainerClient {
@@ -258,6 +260,10 @@ export const useRun = create<RunState>((set, get) => {
     }
   }
 
+  /**
+   * Starts a run. Without its dataset in the browser, the data comes first (one click: the lab's
+   * server fetches it if need be); meanwhile the run shows as running, Stop cancels the download.
+   */
   function launch(run: RunRecord, resume: boolean) {
     set({
       current: run,
@@ -268,7 +274,23 @@ export const useRun = create<RunState>((set, get) => {
       evaluating: null,
     });
     void saveRun(run).then(() => get().loadHistory());
-    worker().send({ type: 'start', config: run.config, resume });
+    preparing = run.runId;
+    void useData
+      .getState()
+      .ensure(run.config.dataset)
+      .then((ready) => {
+        preparing = null;
+        if (get().current?.runId !== run.runId) return;
+        if (ready.ok) worker().send({ type: 'start', config: run.config, resume });
+        else if (ready.cancelled) {
+          update({ status: 'stopped' }, { status: 'idle', stopping: false });
+        } else {
+          update(
+            { status: 'error', error: ready.message, errorCode: 'no-data' },
+            { status: 'error', stopping: false },
+          );
+        }
+      });
   }
 
   return {
@@ -298,7 +320,9 @@ export const useRun = create<RunState>((set, get) => {
     resumeInterrupted(run) {
       launch({ ...run, status: 'running', error: null }, true);
     },
-    pause: () => worker().send({ type: 'pause' }),
+    pause: () => {
+      if (!preparing) worker().send({ type: 'pause' });
+    },
     resume() {
       worker().send({ type: 'resume' });
       update({ status: 'running' }, { status: 'running' });
@@ -307,7 +331,8 @@ export const useRun = create<RunState>((set, get) => {
       const status = get().status;
       if (status !== 'running' && status !== 'paused') return;
       set({ stopping: true });
-      worker().send({ type: 'stop' });
+      if (preparing) useData.getState().cancel();
+      else worker().send({ type: 'stop' });
     },
     open(run) {
       if (get().status === 'running' || get().status === 'paused') return;

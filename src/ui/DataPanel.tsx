@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { DATASET_IDS, DATASETS, formatBytes, type DatasetId } from '../data';
-import { useData, type DataOperation } from '../store/data';
+import { useData } from '../store/data';
+import { DataProgress } from './DataProgress';
 import { FileDropZone } from './FileDropZone';
 
 /** Which datasets are cached, getting them (server download or archive import), removing them. */
@@ -13,7 +14,9 @@ export function DataPanel() {
   }, [refresh]);
 
   const entry = (id: DatasetId) => cached.find((c) => c.dataset === id);
-  const nothingAnywhere = cached.length === 0 && DATASET_IDS.every((id) => onServer[id] === false);
+  // A static host (no lab server) with no shards in the build: only the manual ways remain.
+  const staticHost = DATASET_IDS.every((id) => onServer[id]?.kind === 'none');
+  const nothingAnywhere = cached.length === 0 && staticHost;
 
   return (
     <>
@@ -54,11 +57,21 @@ export function DataPanel() {
                 </td>
                 <td>{c ? formatBytes(c.bytes) : ''}</td>
                 <td className="left actions">
-                  {onServer[id] && !c?.complete && (
-                    <button type="button" disabled={!!operation} onClick={() => download(id)}>
-                      {c ? 'Repair' : 'Download'}
-                    </button>
-                  )}
+                  {(onServer[id]?.kind === 'ready' || onServer[id]?.kind === 'on-demand') &&
+                    !c?.complete && (
+                      <button
+                        type="button"
+                        disabled={!!operation}
+                        onClick={() => download(id)}
+                        title={
+                          onServer[id]?.kind === 'on-demand'
+                            ? `The lab's server downloads the official archive first (${DATASETS[id].url}), checks and imports it`
+                            : 'Copy the shards the lab server has into this browser'
+                        }
+                      >
+                        {c ? 'Repair' : 'Download'}
+                      </button>
+                    )}
                   {c && (
                     <button
                       type="button"
@@ -89,7 +102,7 @@ export function DataPanel() {
         zoneTestId="drop-zone"
         inputTestId="import-input"
       />
-      {operation && <Progress operation={operation} />}
+      <DataProgress />
       {error && (
         <p className="data-error" role="alert" data-testid="data-error">
           {error}
@@ -100,44 +113,17 @@ export function DataPanel() {
           {notice}
         </p>
       )}
-      {nothingAnywhere && <HowToGetData />}
+      {staticHost && (nothingAnywhere || error) && <HowToGetData />}
       {estimate?.usage !== undefined && estimate.quota !== undefined && (
-        <p className="muted storage">
-          This site stores {formatBytes(estimate.usage)} of the {formatBytes(estimate.quota)} the
-          browser allows it{estimate.persisted ? ' (persistent)' : ''}.
+        <p className="muted storage" data-testid="data-storage">
+          This site stores {formatBytes(estimate.usage)};{' '}
+          {formatBytes(Math.max(0, estimate.quota - estimate.usage))} more is available to it.{' '}
+          {estimate.persisted
+            ? 'The browser keeps it (persistent storage).'
+            : 'The browser may evict it when disk space runs low.'}
         </p>
       )}
     </>
-  );
-}
-
-function Progress({ operation }: { operation: DataOperation }) {
-  const { progress } = operation;
-  const total = progress?.totalBytes;
-  const loaded = progress?.loadedBytes ?? 0;
-  const percent = total ? Math.min(100, (100 * loaded) / total) : undefined;
-  const what =
-    operation.kind === 'import'
-      ? `Importing ${operation.source}`
-      : operation.kind === 'remove'
-        ? `Removing ${operation.dataset}`
-        : `Downloading ${operation.dataset}`;
-  return (
-    <div className="data-progress">
-      <progress
-        data-testid="data-progress"
-        max={100}
-        value={percent}
-        aria-label={what}
-        data-loaded={loaded}
-        data-total={total ?? ''}
-      />
-      <span className="muted">
-        {what}: {formatBytes(loaded)}
-        {total ? ` of ${formatBytes(total)}` : ''}
-        {progress?.item ? ` — ${progress.item}` : ''}
-      </span>
-    </div>
   );
 }
 
@@ -145,13 +131,25 @@ function HowToGetData() {
   return (
     <div className="how-to" data-testid="data-howto">
       <p>
-        No dataset yet. Import an archive above, or let the server offer it: in the project folder
-        run
+        This copy of the lab is served as plain files, so nothing here can download CIFAR for you
+        (the official site sends no CORS headers, so a page cannot fetch it itself). Any of these
+        works:
       </p>
-      <pre>npm run data -- fetch cifar10</pre>
-      <p>(downloads the official archive), or, with an archive you already have,</p>
-      <pre>npm run data -- import path/to/cifar-10-binary.tar.gz</pre>
-      <p>then reload this page and click Download.</p>
+      <ul>
+        <li>
+          Download <code>cifar-10-binary.tar.gz</code> (or <code>cifar-100-binary.tar.gz</code>)
+          from <a href="https://www.cs.toronto.edu/~kriz/cifar.html">the CIFAR page</a> and drop it
+          on the Data panel above: it is checked and cached in this browser.
+        </li>
+        <li>
+          Run the lab with its own server (<code>npm start</code>, or <code>npm run preview</code>{' '}
+          after a build): it fetches the archive when you click Train or Download.
+        </li>
+        <li>
+          Before building, put the shards into the build: <code>npm run data -- fetch cifar10</code>{' '}
+          (or <code>import path/to/cifar-10-binary.tar.gz</code>), then <code>npm run build</code>.
+        </li>
+      </ul>
     </div>
   );
 }

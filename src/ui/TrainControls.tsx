@@ -1,4 +1,4 @@
-import { useData } from '../store/data';
+import { availability, useData } from '../store/data';
 import { useEnvironment } from '../store/environment';
 import { useLab } from '../store/lab';
 import { useRun } from '../store/run';
@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { closestRecipe, RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
 import type { BackendChoice } from '../engine/setBackend';
 import { BackendWhy } from './BackendWhy';
+import { DataProgress } from './DataProgress';
 import { RecipeDetails } from './RecipeDetails';
 
 const LIMITS = [0, 5000, 1000, 256];
@@ -16,7 +17,8 @@ const EDITED = 'edited';
 export function TrainControls() {
   const { spec, recipe, specIssues, setRecipe } = useLab();
   const dataset = useData((s) => s.dataset);
-  const cachedData = useData((s) => s.cached.find((c) => c.dataset === dataset && c.complete));
+  // Cached, or the lab's server can supply it: then Train fetches it first (one click).
+  const dataReady = useData((s) => availability(s, dataset) !== 'missing');
   const probes = useEnvironment((s) => s.backends);
   // Selectors, not the whole store: progress events arrive every 250 ms while training.
   const backend = useRun((s) => s.backend);
@@ -29,7 +31,7 @@ export function TrainControls() {
   const active = status === 'running' || status === 'paused';
   const blocker = specIssues.length
     ? `The network has ${specIssues.length} problem${specIssues.length > 1 ? 's' : ''}: ${specIssues[0].message}`
-    : !cachedData
+    : !dataReady
       ? 'Get the dataset first (Data panel).'
       : null;
   const edit = (change: Partial<Recipe>) => setRecipe({ ...recipe, ...change });
@@ -192,6 +194,7 @@ export function TrainControls() {
           </span>
         )}
       </div>
+      <DataProgress testId="train-data-progress" />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import type { BackendName } from '../engine/backends';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
 import type { InsideView } from '../engine/inspect';
+import type { TraceRecord } from '../engine/trace';
 import type { EpochMetrics } from '../engine/train';
 import type { ArchSpec, Recipe } from '../spec/types';
 
@@ -21,6 +22,11 @@ export interface RunConfig {
   limitTrain: number;
   /** Also caps the held-out validation images evaluated each epoch. */
   limitTest: number;
+  /**
+   * Record a training trace (npm run train --trace): 'trace-*' events with every step's record
+   * and the weights before the first step, after the last and, with stepWeights, after each.
+   */
+  trace?: { stepWeights: boolean };
 }
 
 export type WorkerRequest =
@@ -34,6 +40,20 @@ export type WorkerRequest =
   | { type: 'stop' }
   /** Times training steps (npm run bench in the browser); answered by 'bench-result'. */
   | { type: 'bench'; runId: string; backend: BackendChoice; bench: BenchRequest }
+  /**
+   * This computer's speed for the time estimates: a few timed training steps of `spec` after
+   * the queued exports and imports, before any run that starts later; answered by
+   * 'calibration', or 'error' with this runId.
+   */
+  | {
+      type: 'calibrate';
+      runId: string;
+      backend: BackendChoice;
+      spec: ArchSpec;
+      batch: number;
+      steps: number;
+      warmup: number;
+    }
   /**
    * The PyTorch bundle (.zip) of a run's last checkpoint, also while the run trains (then the
    * weights are those of its last finished epoch); answered by 'export-ready' or
@@ -146,6 +166,15 @@ export type WorkerEvent =
   | { type: 'paused'; runId: string }
   | { type: 'done'; runId: string; stopped: boolean }
   | { type: 'bench-result'; runId: string; result: object }
+  | {
+      type: 'calibration';
+      runId: string;
+      backend: BackendName;
+      adapter: string;
+      imagesPerSecond: number;
+      /** Forward multiply-adds per image of the network timed. */
+      macsPerImage: number;
+    }
   /** The bundle's bytes (transferred) and the epoch whose weights it holds. */
   | { type: 'export-ready'; runId: string; fileName: string; bytes: Uint8Array; epoch: number }
   | { type: 'export-failed'; runId: string; message: string }
@@ -166,4 +195,21 @@ export type WorkerEvent =
       view: InsideView;
     }
   | { type: 'inspect-failed'; runId: string; imageIndex: number; message: string }
-  | { type: 'error'; runId: string | null; code: ErrorCode; message: string };
+  | { type: 'error'; runId: string | null; code: ErrorCode; message: string }
+  /** A traced run (RunConfig.trace) starts: what its batches are drawn from. */
+  | {
+      type: 'trace-start';
+      runId: string;
+      stepsPerEpoch: number;
+      trainImages: number;
+      cardinalVersion: string;
+    }
+  | { type: 'trace-step'; runId: string; record: TraceRecord }
+  /** safetensors of the weights and buffers after `step` steps (0: before the first). */
+  | {
+      type: 'trace-weights';
+      runId: string;
+      which: 'initial' | 'step' | 'final';
+      step: number;
+      bytes: Uint8Array;
+    };

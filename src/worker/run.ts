@@ -16,6 +16,7 @@ import type { Model } from '../engine/model';
 import { createTrainer, type Evaluation, type Trainer } from '../engine/train';
 import type { Recipe } from '../spec/types';
 import { loadCheckpoint, saveCheckpoint, type SavedRun } from './checkpoints';
+import { createRunTracer } from './trace';
 import type { EpochMetrics, EpochResults, RunConfig, WorkerEvent } from './protocol';
 
 /** Set by the worker's message handler, read between steps. */
@@ -134,6 +135,7 @@ export async function runTraining(
   const saved = resume ? await loadCheckpoint(runId) : undefined;
   const history: EpochMetrics[] = saved?.history ?? [];
   if (saved) post({ type: 'resumed-from', runId, epoch: saved.epoch, history });
+  const tracer = config.trace ? createRunTracer(config, post) : undefined;
 
   const trainer = createTrainer({
     spec,
@@ -141,6 +143,7 @@ export async function runTraining(
     stats: config.dataset === 'cifar100' ? CIFAR100_STATS : CIFAR10_STATS,
     stepsPerEpoch: source.batchesPerEpoch,
     checkpoint: saved && startingPoint(saved, recipe, source.batchesPerEpoch),
+    onStep: tracer?.onStep,
   });
   const live: LiveModel = {
     runId,
@@ -149,6 +152,8 @@ export async function runTraining(
   };
   control.live = live;
   try {
+    const info = { stepsPerEpoch: source.batchesPerEpoch, trainImages: splits.train.count };
+    await tracer?.start(trainer.model, info);
     const totalSteps = recipe.epochs * source.batchesPerEpoch;
     let lastPost = 0;
     let unsent: { step: number; loss: number; lr: number }[] = [];
@@ -173,6 +178,7 @@ export async function runTraining(
         live.stepping = stepping;
         const result = await stepping.finally(() => (live.stepping = undefined));
         trainingMs += performance.now() - t0;
+        await tracer?.afterStep(trainer.model, trainer.steps());
         imagesSinceStart += batch.size;
         lossSum += result.loss * batch.size;
         correct += result.correct;
@@ -239,6 +245,8 @@ export async function runTraining(
     return false;
   } finally {
     control.live = undefined;
+    // The trace ends where the weights are: after the last applied step, stopped or not.
+    await tracer?.finish(trainer.model, trainer.steps()).catch(() => undefined);
     trainer.dispose();
   }
 }

@@ -5,7 +5,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isDataError } from '../data/errors';
-import { runBenchmark } from '../engine/bench';
+import { benchEngine, runBenchmark } from '../engine/bench';
 import {
   BackendUnavailableError,
   initBackend,
@@ -152,6 +152,28 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         const message = error instanceof Error ? error.message : String(error);
         post({ type: 'error', runId: request.runId, code: errorCode(error), message });
       }
+      return;
+    }
+    case 'calibrate': {
+      const { runId, backend, spec, batch, steps, warmup } = request;
+      // A task: a run that starts meanwhile waits for it (runBackend), so they never overlap.
+      task(async () => {
+        try {
+          if (control) throw new Error('a run is training');
+          const init = await backendFor(backend);
+          const bench = await benchEngine(spec, { batch, steps, warmup });
+          post({
+            type: 'calibration',
+            runId,
+            backend: init.backend,
+            adapter: init.adapter,
+            imagesPerSecond: bench.imgPerSec,
+            macsPerImage: bench.macs,
+          });
+        } catch (error) {
+          post({ type: 'error', runId, code: errorCode(error), message: messageOf(error) });
+        }
+      });
       return;
     }
     case 'pause':

@@ -175,66 +175,95 @@ def _hsv_to_rgb(img):
     return torch.einsum('...ijk, ...xijk -> ...xjk', mask.to(dtype=img.dtype), a4)
 
 
-def augment(pixels, aug, gen, mean, std):
-    """uint8 [N, 3, 32, 32] on the device → normalised float32, with the recipe's transforms."""
+def draw_augment(n, aug, gen):
+    """Every random choice for n images, from gen: what apply_augment needs (scripts/replay.py
+    builds the same dict from a Cardinal trace). None for a transform the recipe does not use."""
+    pad, size = 4, 32
+
+    def uniform(lo, hi):
+        return lo + (hi - lo) * torch.rand(n, generator=gen)
+
+    d = {}
+    if aug['crop'] or aug['flip']:
+        d['top'] = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
+        d['left'] = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
+        d['flip'] = torch.rand(n, generator=gen) < 0.5 if aug['flip'] else torch.zeros(n, dtype=torch.bool)
+    jitter = aug.get('colorJitter')
+    if jitter:
+        for key in ('brightness', 'contrast', 'saturation'):
+            f = jitter[key]
+            d[key] = uniform(max(0.0, 1 - f), 1 + f) if f > 0 else None
+        d['hue'] = uniform(-jitter['hue'], jitter['hue']) if jitter['hue'] > 0 else None
+    p = aug.get('randomErasing', 0)
+    if p > 0:
+        boxes = []
+        area = size * size
+        log_ratio = (math.log(0.3), math.log(3.3))
+        for _ in range(n):
+            box = None
+            if torch.rand(1, generator=gen).item() < p:
+                for _ in range(10):  # torchvision RandomErasing.get_params, value 0
+                    erase_area = area * torch.empty(1).uniform_(0.02, 0.33, generator=gen).item()
+                    aspect = math.exp(torch.empty(1).uniform_(*log_ratio, generator=gen).item())
+                    h = int(round(math.sqrt(erase_area * aspect)))
+                    w = int(round(math.sqrt(erase_area / aspect)))
+                    if not (h < size and w < size):
+                        continue
+                    i = torch.randint(0, size - h + 1, (1,), generator=gen).item()
+                    j = torch.randint(0, size - w + 1, (1,), generator=gen).item()
+                    box = (i, j, h, w)
+                    break
+            boxes.append(box)
+        d['erase'] = boxes
+    return d
+
+
+def apply_augment(pixels, d, mean, std):
+    """uint8 [N, 3, 32, 32] on the device → normalised float32, with the draws d (draw_augment):
+    crop from the 4-pixel zero-padded image and flip, ColorJitter in Cardinal's fixed order
+    (engine/augment.ts; torchvision picks a random order per image), Normalize, erasing."""
     n, _, size, _ = pixels.shape
     device = pixels.device
     x = pixels.float().div_(255)
 
-    def uniform(lo, hi):
-        return (lo + (hi - lo) * torch.rand(n, generator=gen)).to(device).view(n, 1, 1, 1)
+    def per_image(values):
+        return values.to(device=device, dtype=torch.float32).view(n, 1, 1, 1)
 
-    if aug['crop'] or aug['flip']:
+    if 'top' in d:
         pad = 4
-        top = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
-        left = torch.randint(0, 2 * pad + 1, (n,), generator=gen) if aug['crop'] else torch.full((n,), pad)
-        flip = torch.rand(n, generator=gen) < 0.5 if aug['flip'] else torch.zeros(n, dtype=torch.bool)
         span = torch.arange(size)
+        top, left, flip = d['top'], d['left'], d['flip']
         rows = (top[:, None] + span).to(device)
         cols = torch.where(flip[:, None], left[:, None] + size - 1 - span, left[:, None] + span).to(device)
         padded = F.pad(x, (pad, pad, pad, pad))
         x = padded[torch.arange(n, device=device)[:, None, None, None],
                    torch.arange(3, device=device)[None, :, None, None],
                    rows[:, None, :, None], cols[:, None, None, :]]
-    jitter = aug.get('colorJitter')
-    if jitter:
-        # Cardinal's fixed order (engine/augment.ts); torchvision picks a random order per image
-        def factor(f):
-            return uniform(max(0.0, 1 - f), 1 + f) if f > 0 else None
-        b, c, s = factor(jitter['brightness']), factor(jitter['contrast']), factor(jitter['saturation'])
-        if b is not None:
-            x = (x * b).clamp(0, 1)
-        if c is not None:
-            x = _blend(x, _grayscale(x).mean(dim=(1, 2, 3), keepdim=True), c)
-        if s is not None:
-            x = _blend(x, _grayscale(x), s)
-        if jitter['hue'] > 0:
-            shift = uniform(-jitter['hue'], jitter['hue']).view(n, 1, 1)
-            hsv = _rgb_to_hsv(x)
-            hue = torch.remainder(hsv[:, 0] + shift, 1.0)
-            x = _hsv_to_rgb(torch.stack((hue, hsv[:, 1], hsv[:, 2]), dim=1))
+    if d.get('brightness') is not None:
+        x = (x * per_image(d['brightness'])).clamp(0, 1)
+    if d.get('contrast') is not None:
+        x = _blend(x, _grayscale(x).mean(dim=(1, 2, 3), keepdim=True), per_image(d['contrast']))
+    if d.get('saturation') is not None:
+        x = _blend(x, _grayscale(x), per_image(d['saturation']))
+    if d.get('hue') is not None:
+        shift = per_image(d['hue']).view(n, 1, 1)
+        hsv = _rgb_to_hsv(x)
+        hue = torch.remainder(hsv[:, 0] + shift, 1.0)
+        x = _hsv_to_rgb(torch.stack((hue, hsv[:, 1], hsv[:, 2]), dim=1))
     x = (x - mean) / std
-    p = aug.get('randomErasing', 0)
-    if p > 0:
+    if any(box is not None for box in d.get('erase') or []):
         mask = torch.ones(n, 1, size, size)
-        area = size * size
-        log_ratio = (math.log(0.3), math.log(3.3))
-        for k in range(n):
-            if torch.rand(1, generator=gen).item() >= p:
-                continue
-            for _ in range(10):  # torchvision RandomErasing.get_params, value 0
-                erase_area = area * torch.empty(1).uniform_(0.02, 0.33, generator=gen).item()
-                aspect = math.exp(torch.empty(1).uniform_(*log_ratio, generator=gen).item())
-                h = int(round(math.sqrt(erase_area * aspect)))
-                w = int(round(math.sqrt(erase_area / aspect)))
-                if not (h < size and w < size):
-                    continue
-                i = torch.randint(0, size - h + 1, (1,), generator=gen).item()
-                j = torch.randint(0, size - w + 1, (1,), generator=gen).item()
+        for k, box in enumerate(d['erase']):
+            if box is not None:
+                i, j, h, w = box
                 mask[k, :, i:i + h, j:j + w] = 0
-                break
         x = x * mask.to(device)
     return x
+
+
+def augment(pixels, aug, gen, mean, std):
+    """uint8 [N, 3, 32, 32] on the device → normalised float32, with the recipe's transforms."""
+    return apply_augment(pixels, draw_augment(pixels.shape[0], aug, gen), mean, std)
 
 
 `;

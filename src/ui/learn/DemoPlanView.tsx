@@ -3,18 +3,14 @@
 // button that queues it (with the data check and the "shorten" fields).
 import { useMemo, useState } from 'react';
 import { analyze } from '../../spec';
-import {
-  DEMO_SIZES,
-  LAPTOP_GPU_MACS_PER_SECOND,
-  planCost,
-  type Demo,
-  type DemoSize,
-} from '../../spec/demos';
-import { useData } from '../../store/data';
+import { DEMO_SIZES, type Demo, type DemoSize } from '../../spec/demos';
+import { availability, useData } from '../../store/data';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { seriesColor } from '../compare/palette';
-import { compact, grouped, roughDuration } from '../format';
+import { TimeEstimate } from '../TimeEstimate';
+import { DataProgress } from '../DataProgress';
+import { compact, grouped } from '../format';
 import { demoItems, NO_SHORTEN, shortenPlan, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
 
@@ -33,7 +29,6 @@ const whole = (value: string) => {
 function SizeFacts({ demo, size, shorten }: { demo: Demo; size: DemoSize; shorten: Shorten }) {
   const plan = useMemo(() => shortenPlan(demo.sizes[size], shorten), [demo, size, shorten]);
   const shortened = shorten.maxEpochs > 0 || shorten.maxTrainImages > 0;
-  const cost = planCost(plan);
   const epochs = [...new Set(plan.runs.map((r) => r.recipe.epochs))].join('/');
   const limit = plan.runs[0].limitTrain;
   const rows = useMemo(
@@ -48,12 +43,12 @@ function SizeFacts({ demo, size, shorten }: { demo: Demo; size: DemoSize; shorte
         CIFAR-10 training images{shortened ? ' (shortened below)' : ''} · {plan.recipeNote}.
       </p>
       <p>
-        <span
-          className="learn-takes"
-          title={`${grouped(cost.images)} training images in all, ${compact(cost.macs)} multiply-adds; at an assumed ${compact(LAPTOP_GPU_MACS_PER_SECOND)} multiply-adds per second (a laptop GPU through WebGPU). WASM on a CPU is about 50× slower.`}
-        >
-          Takes {roughDuration(cost.seconds)} on a laptop GPU.
-        </span>{' '}
+        {/* Shortened, the line under the fields says how long; this one keeps the demo's own. */}
+        <TimeEstimate
+          runs={demo.sizes[size].runs}
+          testId="learn-takes"
+          prefix={shortened ? 'Unshortened, it takes' : 'Takes'}
+        />{' '}
         <span className="muted">{plan.expect}</span>
       </p>
       <table className="numbers learn-facts">
@@ -109,14 +104,14 @@ function RunDemo(props: {
   const { demo, size, shorten, setShorten } = props;
   const plan = demo.sizes[size];
   const cached = useData((s) => s.cached.find((c) => c.dataset === plan.dataset && c.complete));
-  const busy = useData((s) => s.operation !== null);
+  // Not cached but the lab's server can supply it: the queue's first run fetches it (one click).
+  const obtainable = useData((s) => availability(s, plan.dataset) === 'server');
   const backend = useRun((s) => s.backend);
   const [queued, setQueued] = useState(false);
 
-  const blocker = cached
-    ? null
-    : busy
-      ? 'CIFAR-10 is being fetched in the Data panel; wait for it to finish.'
+  const blocker =
+    cached || obtainable
+      ? null
       : 'CIFAR-10 is not in this browser yet: download or import it in the Data panel above. The demo trains on it.';
   const needed = Math.max(...plan.runs.map((r) => r.limitTrain || 50_000));
   const fewer = cached && cached.records.train < needed ? cached.records.train : null;
@@ -156,6 +151,16 @@ function RunDemo(props: {
           onChange={(n) => setShorten((s) => ({ ...s, maxEpochs: n }))}
         />
       </div>
+      {(shorten.maxTrainImages > 0 || shorten.maxEpochs > 0) && (
+        <p className="learn-note">
+          <TimeEstimate
+            runs={demoItems(plan, shorten).map((item) => item.experiment)}
+            testId="learn-takes-shortened"
+            prefix="Shortened like this, it takes"
+          />
+        </p>
+      )}
+      <DataProgress testId="learn-data-progress" forQueued="demo" />
       {blocker ? (
         <p className="blocker" role="status" data-testid="learn-data">
           {blocker}

@@ -21,10 +21,12 @@ import {
   type Recipe,
 } from '../../spec';
 import { useEnvironment } from '../../store/environment';
-import { useData } from '../../store/data';
+import { availability, useData } from '../../store/data';
 import { useLab } from '../../store/lab';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
+import { DataProgress } from '../DataProgress';
+import { TimeEstimate } from '../TimeEstimate';
 import { StudyPlan } from './StudyPlan';
 import { QueueHeldNote, StudyRecipeNote } from './StudyRecipeNote';
 
@@ -73,7 +75,8 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
   const labSpec = useLab((s) => s.spec);
   const labRecipe = useLab((s) => s.recipe);
   const dataset = useData((s) => s.dataset);
-  const cached = useData((s) => s.cached.some((c) => c.dataset === dataset && c.complete));
+  // Cached, or the lab's server can supply it (the first run fetches it: one click).
+  const cached = useData((s) => availability(s, dataset) !== 'missing');
   const backend = useRun((s) => s.backend);
   const probes = useEnvironment((s) => s.backends);
   const [template, setTemplate] = useState(DEFAULT_TEMPLATE);
@@ -250,7 +253,6 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
         runsOn={runsOn}
         backend={backend}
         batchIsDefault={source === 'study' && size.batchSize === undefined}
-        arms={arms.map((a) => ({ label: armLabel(a), spec: a.spec, recipe, limitTrain }))}
         dataset={DATASETS[dataset].title}
       />
       <StudyPlan study={study} />
@@ -268,6 +270,15 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
         {blocker && <span className="blocker">{blocker}</span>}
         {held && !blocker && <QueueHeldNote />}
       </div>
+      {arms.length > 0 && (
+        <p className="muted">
+          <TimeEstimate
+            runs={arms.map((a) => ({ spec: a.spec, recipe, limitTrain }))}
+            testId="study-takes"
+          />
+        </p>
+      )}
+      <DataProgress testId="study-data-progress" forQueued="study" />
     </div>
   );
 }

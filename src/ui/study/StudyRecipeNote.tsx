@@ -1,10 +1,8 @@
 // What the study will train with, said before it is queued: the recipe in words (for the study's
-// own: the peak rate and how it follows the batch), why the batch is what it is, and how long the
-// runs take by the Learn demos' estimate (spec/demos.ts planCost).
-import { LAPTOP_GPU_MACS_PER_SECOND, planCost, type DemoRun } from '../../spec/demos';
+// own: the peak rate and how it follows the batch) and why the batch is what it is. (How long it
+// takes: the TimeEstimate under the Queue button.)
 import { STUDY_REFERENCE, type Recipe } from '../../spec';
 import { useQueue } from '../../store/queueStore';
-import { compact, grouped, roughDuration } from '../format';
 
 const lrText = (recipe: Recipe) =>
   recipe.schedule.kind === 'onecycle'
@@ -18,11 +16,9 @@ export function StudyRecipeNote(props: {
   runsOn: string | null;
   backend: string;
   batchIsDefault: boolean;
-  arms: DemoRun[];
   dataset: string;
 }) {
-  const { recipe, source, runsOn, backend, batchIsDefault, arms, dataset } = props;
-  const cost = arms.length ? planCost({ runs: arms }) : null;
+  const { recipe, source, runsOn, backend, batchIsDefault, dataset } = props;
   const where = backend === 'auto' && runsOn ? `auto → ${runsOn}` : backend;
   return (
     <div className="muted study-hint" data-testid="study-recipe-note">
@@ -42,19 +38,7 @@ export function StudyRecipeNote(props: {
         </p>
       )}
       <p>
-        {dataset}, backend {where} (set in the Training panel).{' '}
-        {cost && (
-          <span
-            data-testid="study-takes"
-            title={`${grouped(cost.images)} training images in all, ${compact(cost.macs)} multiply-adds; at an assumed ${compact(LAPTOP_GPU_MACS_PER_SECOND)} multiply-adds per second (a laptop GPU through WebGPU).`}
-          >
-            <strong>
-              {arms.length} run{arms.length === 1 ? '' : 's'}, {grouped(cost.images)} training
-              images in all: {roughDuration(cost.seconds)} on a laptop GPU
-            </strong>
-            ; WASM on a CPU is about 50× slower.
-          </span>
-        )}
+        {dataset}, backend {where} (set in the Training panel).
       </p>
     </div>
   );

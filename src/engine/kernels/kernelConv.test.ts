@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { countGpuWork } from '../webgpu/gpuCounters';
+import { webgpuForTests } from '../webgpu/webgpuForTests.node';
+import {
+  caseData,
+  convResults,
+  cpuReference,
+  describeCase,
+  drawConvCases,
+  relativeError,
+} from './convTestCases';
+import { kernelConv2d } from './kernelConv';
+
+const gpu = await webgpuForTests();
+if (!gpu.available) console.warn(`kernelConv: WebGPU tests skipped: ${gpu.reason}`);
+
+describe.skipIf(!gpu.available)('conv with our kernels: value and both gradients (WebGPU)', () => {
+  it.each(drawConvCases(1502, 8).map((c, i) => [describeCase(c), c, i] as const))(
+    'equals the cpu backend: %s',
+    async (_name, c, i) => {
+      const data = caseData(c, 1000 + 10 * i);
+      const expected = await cpuReference(c, data);
+      const actual = await convResults(c, data, (x, w) => kernelConv2d(x, w, c));
+      expect(relativeError(actual.y, expected.y)).toBeLessThan(1e-4);
+      expect(relativeError(actual.dx, expected.dx)).toBeLessThan(1e-4);
+      expect(relativeError(actual.dw, expected.dw)).toBeLessThan(1e-4);
+    },
+  );
+
+  it('takes the same number of dispatches for 1, 8 and 64 groups (forward and both gradients)', async () => {
+    const dispatches: number[] = [];
+    for (const groups of [1, 8, 64]) {
+      const x = tf.randomNormal<tf.Rank.R4>([2, 9, 9, 64]);
+      const w = tf.randomNormal<tf.Rank.R4>([3, 3, 64 / groups, 64]);
+      await Promise.all([x.data(), w.data()]);
+      const { counts } = await countGpuWork(async () => {
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(kernelConv2d(a as tf.Tensor4D, b as tf.Tensor4D, { stride: 1, pad: 1, groups })),
+        )([x, w]);
+        await Promise.all([dx.data(), dw.data()]);
+        tf.dispose([dx, dw]);
+      });
+      dispatches.push(counts.dispatches);
+      tf.dispose([x, w]);
+    }
+    // Groups > 1 use our forward and input gradient; a dense conv uses TF.js's, which may take
+    // different helper dispatches, so only the grouped counts must be identical.
+    expect(dispatches[1]).toBe(dispatches[2]);
+    expect(dispatches[1]).toBeLessThanOrEqual(dispatches[0] + 2);
+  });
+});

@@ -1,0 +1,55 @@
+// Convolution with Cardinal's WebGPU kernels: the 'kernel' strategy of groupedConv.ts.
+//
+// Grouped convs (groups > 1) run our forward and input gradient, one dispatch each for any
+// number of groups, reading each group's slice in place. Dense convs keep TF.js's forward
+// (Conv2DMMProgram, a tiled GEMM) and input gradient unless DENSE_USES_OURS says the bench
+// found ours faster. Every conv's filter gradient is ours (split-K implicit GEMM), which keeps
+// ≥ 32,768 threads busy where TF.js's launches one per weight.
+//
+// tf.customGrad ties them together: the forward saves x and w, the gradient function returns
+// [dx, dw]. TF.js's own gradients are never asked for, so no split or concat appears anywhere.
+
+import * as tf from '@tensorflow/tfjs';
+import { torchPadding } from '../torchPadding';
+import { convFilterGrad } from './convFilterGrad';
+import { groupedConvForward, type ConvAttrs } from './groupedConvForward';
+import { groupedConvInputGrad } from './groupedConvInput';
+
+/**
+ * Whether dense convs (groups = 1) use our forward and input gradient instead of TF.js's.
+ * Set from `npm run bench -- --cardinality-sweep` on SwiftShader (see the closing note of
+ * issue 15): false while TF.js's tiled kernels are faster for dense convs.
+ */
+export const DENSE_USES_OURS = { forward: false, inputGrad: false };
+
+type Shape4 = [number, number, number, number];
+
+function forward(x: tf.Tensor4D, w: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
+  if (attrs.groups > 1 || DENSE_USES_OURS.forward) return groupedConvForward(x, w, attrs);
+  return tf.conv2d(x, w, attrs.stride, torchPadding(attrs.pad));
+}
+
+function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: Shape4, attrs: ConvAttrs) {
+  if (attrs.groups > 1 || DENSE_USES_OURS.inputGrad) {
+    return groupedConvInputGrad(dy, w, xShape, attrs);
+  }
+  return tf.conv2dTranspose(dy, w, xShape, attrs.stride, torchPadding(attrs.pad));
+}
+
+/** y = conv(x, w) with PyTorch's stride, padding and groups, differentiable in x and w. */
+export function kernelConv2d(x: tf.Tensor4D, w: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
+  // customGrad passes the inputs, then save(); its typing cannot say how many inputs there are.
+  const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xt, wt, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xt, wt]);
+    return {
+      value: forward(xt, wt, attrs),
+      gradFunc: (dy, saved) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dy4 = dy as tf.Tensor4D;
+        return [inputGrad(dy4, ws, xs.shape, attrs), convFilterGrad(xs, dy4, ws.shape, attrs)];
+      },
+    };
+  });
+  return conv(x, w) as tf.Tensor4D;
+}
