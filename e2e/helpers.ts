@@ -1,6 +1,7 @@
 // Shared steps of the e2e tests.
 import { expect, type Locator, type Page } from '@playwright/test';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSyntheticArchive } from '../src/data/synthetic';
@@ -14,6 +15,57 @@ export async function importSmallCifar10(page: Page, trainRecords = 256, testRec
     trainFiles: 1,
     trainRecords,
     testRecords,
+  });
+  writeFileSync(file, archive);
+  await page.getByTestId('import-input').setInputFiles(file);
+  await expect(page.locator('tr[data-dataset="cifar10"]')).toHaveAttribute('data-cached', 'true');
+}
+
+/** The real CIFAR-10 archive (../shared/data), when this machine has it. */
+export const REAL_CIFAR10 = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'shared',
+  'data',
+  'cifar-10-binary.tar.gz',
+);
+export const hasRealCifar10 = () => existsSync(REAL_CIFAR10);
+
+/** The members of a (POSIX / GNU) tar: name → bytes. */
+function untar(tar: Uint8Array): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const text = (a: number, b: number) =>
+    new TextDecoder().decode(tar.subarray(a, b)).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, at + 100);
+    if (!name) break;
+    const size = parseInt(text(at + 124, at + 136).trim() || '0', 8);
+    files.set(name.split('/').pop()!, tar.subarray(at + 512, at + 512 + size));
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
+
+/**
+ * Imports the first `train` and `test` images of the real CIFAR-10 (../shared/data) through the
+ * Data panel: real images in the official layout, small enough for a WASM run in an e2e test.
+ */
+export async function importRealCifar10Subset(page: Page, train: number, test: number) {
+  const files = untar(gunzipSync(readFileSync(REAL_CIFAR10)));
+  const record = 3073;
+  const dir = mkdtempSync(join(tmpdir(), 'cardinal-e2e-'));
+  const file = join(dir, 'cifar-10-binary.tar.gz');
+  const { archive } = await buildSyntheticArchive({
+    dataset: 'cifar10',
+    trainFiles: 1,
+    trainRecords: train,
+    testRecords: test,
+    records: {
+      'data_batch_1.bin': files.get('data_batch_1.bin')!.slice(0, train * record),
+      'test_batch.bin': files.get('test_batch.bin')!.slice(0, test * record),
+    },
+    labelNames: new TextDecoder().decode(files.get('batches.meta.txt')).split('\n').filter(Boolean),
   });
   writeFileSync(file, archive);
   await page.getByTestId('import-input').setInputFiles(file);

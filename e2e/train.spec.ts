@@ -78,7 +78,11 @@ test('the recipe is editable beyond its name, and the edit travels in the link',
   const before = page.url();
   await details.getByLabel('Weight decay').fill('0.0005');
   await details.getByLabel('Label smoothing').fill('0.1');
-  await expect(page.getByTestId('recipe-select')).toHaveValue('');
+  // Still named after the recipe it came from, marked as edited.
+  await expect(page.getByTestId('recipe-select')).toHaveValue('edited');
+  await expect(page.getByTestId('recipe-select').locator('option:checked')).toHaveText(
+    'step-160 (edited)',
+  );
   expect(page.url()).not.toBe(before);
 
   const other = await page.context().newPage();

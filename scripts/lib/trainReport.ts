@@ -3,6 +3,7 @@
 
 import type { Manifest } from '../../src/data/manifest';
 import type { EpochMetrics, WorkerEvent } from '../../src/worker/protocol';
+import { evaluatedOn } from '../../src/spec/runSize';
 import { round } from './cli';
 import type { TrainOptions } from './trainOptions';
 
@@ -18,6 +19,9 @@ export function epochRecord(m: EpochMetrics, epochs: number, imagesPerSecond: nu
     trainAcc: round(m.trainAcc, 4),
     testLoss: round(m.testLoss, 4),
     testAcc: round(m.testAcc, 4),
+    /** The test figures are over the first testImages of the split's testSplitImages. */
+    ...(m.testImages !== undefined ? { testImages: m.testImages } : {}),
+    ...(m.testSplitImages !== undefined ? { testSplitImages: m.testSplitImages } : {}),
     ...(m.valLoss !== undefined && m.valAcc !== undefined
       ? { valLoss: round(m.valLoss, 4), valAcc: round(m.valAcc, 4) }
       : {}),
@@ -32,10 +36,14 @@ export type EpochRecord = ReturnType<typeof epochRecord>;
 
 export function epochLine(m: EpochMetrics, record: EpochRecord, epochs: number): string {
   const val = m.valAcc !== undefined ? `, val acc ${m.valAcc.toFixed(2)}%` : '';
+  const on =
+    m.testImages !== undefined && m.testSplitImages !== undefined
+      ? ` ${evaluatedOn({ images: m.testImages, of: m.testSplitImages })}`
+      : '';
   return (
     `epoch ${m.epoch}/${epochs}: train loss ${m.trainLoss.toFixed(4)}, ` +
     `train acc ${m.trainAcc.toFixed(2)}%, test loss ${m.testLoss.toFixed(4)}, ` +
-    `test acc ${m.testAcc.toFixed(2)}%${val}, ${record.imagesPerSecond} img/s, ` +
+    `test acc ${m.testAcc.toFixed(2)}%${on}${val}, ${record.imagesPerSecond} img/s, ` +
     `${m.seconds.toFixed(1)} s`
   );
 }

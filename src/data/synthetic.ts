@@ -26,6 +26,8 @@ export interface SyntheticArchiveOptions {
   reverse?: boolean;
   /** false: a plain .tar. */
   gzip?: boolean;
+  /** Records to write instead of random ones, by base name (e.g. real images for an e2e run). */
+  records?: Record<string, Uint8Array>;
   seed?: number;
 }
 
@@ -73,7 +75,7 @@ export async function buildSyntheticArchive(
         ];
   const files: Record<string, Uint8Array> = {};
   dataFiles.forEach(([name, count], k) => {
-    let bytes = syntheticRecords(options.dataset, count, seed + k);
+    let bytes = options.records?.[name] ?? syntheticRecords(options.dataset, count, seed + k);
     if (options.badLabel?.file === name) {
       const { record, value, coarse } = options.badLabel;
       bytes[record * info.recordBytes + (coarse ? 0 : info.labelBytes - 1)] = value;

@@ -79,3 +79,33 @@ export async function probeBackends(): Promise<BackendProbe[]> {
     { name: 'cpu', available: true, detail: 'plain JavaScript (slowest)' },
   ];
 }
+
+/** WebGPU's fallback adapter or a SwiftShader renderer: a GPU API emulated on the CPU. */
+export function isSoftwareGpu(probe: BackendProbe): boolean {
+  if (probe.name !== 'webgpu' && probe.name !== 'webgl') return false;
+  return Boolean(probe.fallbackAdapter) || /swiftshader|llvmpipe|software/i.test(probe.detail);
+}
+
+/** Why `auto` passes over a software GPU (initBackend's words, and the page's). */
+export const softwareGpuSkipped = (probe: BackendProbe) =>
+  `${probe.name}: a software adapter (${probe.detail}), slower than WASM`;
+
+/**
+ * What `auto` will pick from these probes, and why it passes over the ones before: the page's
+ * forecast of initBackend's choice (which also skips a backend that fails to initialise; only
+ * the worker can find that out).
+ */
+export function autoForecast(probes: readonly BackendProbe[]): {
+  backend: BackendName | null;
+  skipped: string[];
+} {
+  const skipped: string[] = [];
+  for (const name of BACKEND_ORDER) {
+    const probe = probes.find((p) => p.name === name);
+    if (!probe) continue;
+    if (!probe.available) skipped.push(`${name}: ${probe.detail}`);
+    else if (isSoftwareGpu(probe)) skipped.push(softwareGpuSkipped(probe));
+    else return { backend: name, skipped };
+  }
+  return { backend: null, skipped };
+}

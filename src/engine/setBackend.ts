@@ -6,7 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { BACKEND_ORDER, probeBackends, type BackendName, type BackendProbe } from './backends';
+import {
+  BACKEND_ORDER,
+  isSoftwareGpu,
+  probeBackends,
+  softwareGpuSkipped,
+  type BackendName,
+  type BackendProbe,
+} from './backends';
+
+export { isSoftwareGpu };
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -66,12 +75,6 @@ async function tryBackend(name: BackendName, probe: BackendProbe): Promise<strin
   }
 }
 
-/** WebGPU's fallback adapter or a SwiftShader renderer: a GPU API emulated on the CPU. */
-export function isSoftwareGpu(probe: BackendProbe): boolean {
-  if (probe.name !== 'webgpu' && probe.name !== 'webgl') return false;
-  return Boolean(probe.fallbackAdapter) || /swiftshader|llvmpipe|software/i.test(probe.detail);
-}
-
 function adapterOf(probe: BackendProbe): string {
   // The probe reports threads where the page is cross-origin isolated; we turn them off.
   return probe.name === 'wasm'
@@ -97,7 +100,7 @@ export async function initBackend(
     if (choice === 'auto' && isSoftwareGpu(probe)) {
       // Measured here: ResNet-20 trains ~10× faster on WASM than on SwiftShader's WebGPU or
       // WebGL; a user who wants the software GPU can still pick it by name.
-      skipped.push(`${name}: a software adapter (${probe.detail}), slower than WASM`);
+      skipped.push(softwareGpuSkipped(probe));
       continue;
     }
     const failure = await tryBackend(name, probe);

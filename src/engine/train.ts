@@ -91,8 +91,17 @@ export interface EpochMetrics {
   trainAcc: number;
   testLoss: number;
   testAcc: number;
+  /**
+   * The test figures are over the first `testImages` of the split's `testSplitImages`: a short
+   * run checks a subset each epoch, and its last epoch the whole split. (Absent in records
+   * written before the counts were kept.)
+   */
+  testImages?: number;
+  testSplitImages?: number;
   valLoss?: number;
   valAcc?: number;
+  /** Held-out images evaluated for valLoss / valAcc. */
+  valImages?: number;
   perClassAcc: number[];
   seconds: number;
 }

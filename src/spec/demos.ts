@@ -352,8 +352,11 @@ export function planCost(plan: { runs: readonly CostedRun[] }): PlanCost {
   for (const r of plan.runs) {
     const train = r.limitTrain || CIFAR10_TRAIN;
     const perImage = analyze(r.spec).totals.macs;
-    images += train * r.recipe.epochs;
-    macs += r.recipe.epochs * perImage * (3 * train + testImages(r.limitTrain));
+    const epochs = r.recipe.epochs;
+    images += train * epochs;
+    // Every epoch evaluates the run's test subset, except the last: it evaluates the whole split.
+    const evaluated = (epochs - 1) * testImages(r.limitTrain) + CIFAR10_TEST;
+    macs += perImage * (3 * train * epochs + evaluated);
   }
   return { images, macs };
 }

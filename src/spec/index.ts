@@ -28,11 +28,19 @@ export {
   type PresetGroup,
 } from './presets';
 export { RECIPES, recipeNames, presetRecipe, type NamedRecipe } from './recipes';
-export { testLimitFor } from './runSize';
+export {
+  evaluatedOn,
+  imagesShort,
+  testImagesOf,
+  testLimitFor,
+  type EvaluatedImages,
+} from './runSize';
 export { solveWidth, validCardinalities, repeatedBlockParams, type StageWidth } from './complexity';
 export {
   encodeState,
   decodeState,
+  closestPreset,
+  closestRecipe,
   MAX_FRAGMENT_LENGTH,
   type UrlState,
   type DecodedState,
@@ -41,6 +49,14 @@ export {
   cardinalityStudy,
   armLabel,
   STUDY_CARDINALITIES,
+  STUDY_DEFAULT_EPOCHS,
+  STUDY_DEFAULT_TRAIN_IMAGES,
+  STUDY_MEMORY_BUDGET,
+  STUDY_REFERENCE,
+  studyBatchFor,
+  studyLr,
+  studyRecipe,
   type Study,
   type StudyArm,
 } from './study';
+export { familyName, networkName } from './names';

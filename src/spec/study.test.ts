@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { presetSpec } from './presets';
-import { armLabel, cardinalityStudy } from './study';
+import { trainingMemoryBytes } from './analyze';
+import {
+  armLabel,
+  cardinalityStudy,
+  STUDY_MEMORY_BUDGET,
+  studyBatchFor,
+  studyRecipe,
+} from './study';
+import { validateRecipe } from './validate';
 
 describe('cardinalityStudy', () => {
   it('keeps the tiny template within a few percent of C = 1 at every cardinality', () => {
@@ -52,5 +60,29 @@ describe('cardinalityStudy', () => {
     const study = cardinalityStudy(presetSpec('resnet20')!, [1, 2], true);
     expect(study.arms).toEqual([]);
     expect(study.issues[0].message).toMatch(/no bottleneck blocks.*resnext20_4x16d/);
+  });
+});
+
+describe('the study’s own recipe', () => {
+  it('scales the one-cycle peak with the batch by the linear rule', () => {
+    const r32 = studyRecipe({ epochs: 3, batchSize: 32, seed: 0 });
+    expect(r32.schedule).toMatchObject({ kind: 'onecycle', maxLr: 0.025, pctStart: 0.3 });
+    expect(studyRecipe({ epochs: 3, batchSize: 128, seed: 0 }).schedule).toMatchObject({
+      maxLr: 0.1,
+    });
+    expect(validateRecipe(r32)).toEqual([]);
+  });
+
+  it('picks the largest batch whose memory estimate fits every arm', () => {
+    const arms = cardinalityStudy(presetSpec('resnext20_4x16d')!, [1, 2, 4, 8], true).arms;
+    const specs = arms.map((a) => a.spec);
+    // WASM's budget: C = 4 trains at batch 32 (measured), so a study up to C = 4 gets 32 and
+    // one with C = 8 (a wider grouped conv, a bigger estimate) gets less.
+    expect(studyBatchFor(specs.slice(0, 3), STUDY_MEMORY_BUDGET.cpu)).toBe(32);
+    expect(studyBatchFor(specs, STUDY_MEMORY_BUDGET.cpu)).toBe(16);
+    expect(studyBatchFor(specs, STUDY_MEMORY_BUDGET.gpu)).toBe(128);
+    for (const spec of specs) {
+      expect(trainingMemoryBytes(spec, 16, 1)).toBeLessThanOrEqual(STUDY_MEMORY_BUDGET.cpu);
+    }
   });
 });

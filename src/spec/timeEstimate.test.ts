@@ -30,9 +30,10 @@ describe('time estimates from measured speed', () => {
   it('a run of the measured network takes its images at the measured img/s (training) plus its evaluation', () => {
     const profile = addSample(empty, sample(resnet8, 100));
     const run = { spec: presetSpec('resnet8')!, recipe: { epochs: 2 }, limitTrain: 5000 };
-    // 2 epochs × 5,000 images at 100 img/s = 100 s of training; evaluation of 1,000 test
-    // images per epoch is a forward pass, a third of a training image each: 2 × 1000 / 300 s.
-    expect(estimateSeconds([run], profile)).toBeCloseTo(100 + 2000 / 300, 6);
+    // 2 epochs × 5,000 images at 100 img/s = 100 s of training; evaluation is a forward pass, a
+    // third of a training image each: the first 1,000 test images after epoch 1, all 10,000
+    // after the last (the final figure is on the whole split).
+    expect(estimateSeconds([run], profile)).toBeCloseTo(100 + 11_000 / 300, 6);
   });
 
   it('scales by multiply-adds from the closest measured network', () => {
@@ -64,6 +65,9 @@ describe('time estimates from measured speed', () => {
     };
     const short = estimateSeconds([{ ...base, recipe: { epochs: 1 } }], profile)!;
     const long = estimateSeconds([{ ...base, recipe: { epochs: 3 }, limitTrain: 5000 }], profile)!;
-    expect(long / short).toBeGreaterThan(3 * 4);
+    // At 30 img/s a training image takes 1/30 s, an evaluated one 1/90 s; each run ends by
+    // evaluating all 10,000 test images, the earlier epochs their first 1,000.
+    expect(short).toBeCloseTo(1000 / 30 + 10_000 / 90, 6);
+    expect(long).toBeCloseTo((3 * 5000) / 30 + (2 * 1000 + 10_000) / 90, 6);
   });
 });

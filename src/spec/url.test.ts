@@ -49,6 +49,23 @@ describe('encodeState / decodeState round trip', () => {
     expect(encodeState({ spec: edited, recipe: state.recipe }).length).toBeLessThan(120);
   });
 
+  it('carries the train-image limit when set; links without it still read', () => {
+    const state = { spec: PRESETS.resnet8.spec, recipe: RECIPES.quick.recipe };
+    expect(decodeState(encodeState({ ...state, limitTrain: 5000 }))).toEqual({
+      ok: true,
+      ...state,
+      limitTrain: 5000,
+    });
+    expect(encodeState({ ...state, limitTrain: 0 })).toBe(encodeState(state));
+    expect(decodeState(encodeState(state))).toEqual({ ok: true, ...state });
+    expect(issuesOf(fragmentOf([1, 'resnet8', [], 'quick', [], -3]))[0].message).toMatch(
+      /train-image limit/,
+    );
+    expect(issuesOf(fragmentOf([1, 'resnet8', [], 'quick', [], '5000']))[0].path).toBe(
+      'limitTrain',
+    );
+  });
+
   it('decodes to fresh objects, not the frozen presets', () => {
     const decoded = decodeState(
       encodeState({ spec: PRESETS.resnet20.spec, recipe: RECIPES.quick.recipe }),

@@ -1,6 +1,8 @@
 // The spec and recipe being edited, carried in the URL fragment so that a link reproduces them.
 //
-// Format (version 1): base64url(UTF-8(JSON([1, specBase, specPatch, recipeBase, recipePatch]))).
+// Format (version 1): base64url(UTF-8(JSON([1, specBase, specPatch, recipeBase, recipePatch,
+// limitTrain?]))); the last, the "Train images" limit (first N; 0 or absent = all), is written
+// only when set, so links made before it still read.
 // A base is a preset or named-recipe name; a patch lists [path, value] pairs, each replacing one
 // value of that base ("stages/1/cardinality" → 8, "" → the whole thing). The encoder picks the
 // base with the shortest patch, so an untouched preset costs ~45 characters and each edit a few
@@ -20,7 +22,14 @@ import { validate, validateRecipe } from './validate';
 export interface UrlState {
   spec: ArchSpec;
   recipe: Recipe;
+  /** Train on the first N images (absent or 0: all). */
+  limitTrain?: number;
 }
+
+/** A train-image limit a link may carry: a whole number up to CIFAR's 50,000. */
+const MAX_LIMIT_TRAIN = 50_000;
+const isLimitTrain = (v: unknown): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_LIMIT_TRAIN;
 
 export type DecodedState = ({ ok: true } & UrlState) | { ok: false; issues: SpecIssue[] };
 
@@ -37,10 +46,12 @@ const specBases = (): Record<string, unknown> =>
 const recipeBases = (): Record<string, unknown> =>
   Object.fromEntries(Object.entries(RECIPES).map(([name, named]) => [name, named.recipe]));
 
-export function encodeState({ spec, recipe }: UrlState): string {
+export function encodeState({ spec, recipe, limitTrain }: UrlState): string {
   const [specBase, specPatch] = closestBase(specBases(), spec);
   const [recipeBase, recipePatch] = closestBase(recipeBases(), recipe);
-  return toBase64Url(JSON.stringify([VERSION, specBase, specPatch, recipeBase, recipePatch]));
+  const payload = [VERSION, specBase, specPatch, recipeBase, recipePatch];
+  if (limitTrain) payload.push(limitTrain);
+  return toBase64Url(JSON.stringify(payload));
 }
 
 /** Accepts what encodeState returned, with or without a leading "#". */
@@ -50,6 +61,24 @@ export function decodeState(fragment: string): DecodedState {
   } catch {
     return failure('', 'the link could not be read');
   }
+}
+
+/** The named recipe this recipe is closest to, and how many values it changes (0: it is that one). */
+export function closestRecipe(recipe: Recipe): { name: string; changes: number } {
+  const [name, patch] = closestBase(recipeBases(), recipe);
+  return { name, changes: patch.length };
+}
+
+/** The preset this spec is closest to (whatever its classes), and how many values it changes. */
+export function closestPreset(spec: ArchSpec): { name: string; changes: number } {
+  const bases = Object.fromEntries(
+    Object.entries(PRESETS).map(([name, preset]) => [
+      name,
+      { ...preset.spec, classes: spec.classes },
+    ]),
+  );
+  const [name, patch] = closestBase(bases, spec);
+  return { name, changes: patch.length };
 }
 
 function closestBase(bases: Record<string, unknown>, target: unknown): [string, Patch] {
@@ -99,8 +128,18 @@ function decode(fragment: string): DecodedState {
   } catch {
     return failure('', 'the link does not hold JSON');
   }
-  if (!Array.isArray(payload) || payload.length !== 5 || payload[0] !== VERSION) {
+  if (
+    !Array.isArray(payload) ||
+    (payload.length !== 5 && payload.length !== 6) ||
+    payload[0] !== VERSION
+  ) {
     return failure('', `the link is not a version-${VERSION} Cardinal state`);
+  }
+  if (payload.length === 6 && !isLimitTrain(payload[5])) {
+    return failure(
+      'limitTrain',
+      `the link's train-image limit must be a whole number from 0 to ${MAX_LIMIT_TRAIN}`,
+    );
   }
 
   const issues: SpecIssue[] = [];
@@ -113,7 +152,8 @@ function decode(fragment: string): DecodedState {
     ...validateRecipe(recipe).map(prefix('recipe')),
   );
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, spec: spec as ArchSpec, recipe: recipe as Recipe };
+  const limit = payload.length === 6 && payload[5] > 0 ? { limitTrain: payload[5] as number } : {};
+  return { ok: true, spec: spec as ArchSpec, recipe: recipe as Recipe, ...limit };
 }
 
 /** A copy of the named base with the patch applied; undefined (and an issue) if either is bad. */

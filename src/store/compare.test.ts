@@ -5,7 +5,7 @@ import {
   configDiff,
   distinctLabels,
   MISSING,
-  shortPath,
+  settingLabel,
   summarizeRun,
   timeToAccuracy,
   toCsv,
@@ -88,10 +88,14 @@ describe('configDiff', () => {
 });
 
 describe('labels', () => {
-  it('shortens paths to their last key, keeping an array index', () => {
-    expect(shortPath('recipe.optimizer.lr')).toBe('lr');
-    expect(shortPath('spec.stages.1.cardinality')).toBe('stages.1.cardinality');
-    expect(shortPath('dataset')).toBe('dataset');
+  it('names settings in words, stages and list items counted from 1', () => {
+    expect(settingLabel('recipe.optimizer.lr')).toBe('learning rate');
+    expect(settingLabel('spec.stages.0.cardinality')).toBe('stage 1 cardinality C');
+    expect(settingLabel('spec.stages.2.bottleneckWidth')).toBe('stage 3 bottleneck width');
+    expect(settingLabel('recipe.schedule.milestones.1')).toBe('milestones #2');
+    expect(settingLabel('spec.stem.channels')).toBe('stem width');
+    expect(settingLabel('limitTrain')).toBe('train images');
+    expect(settingLabel('dataset')).toBe('dataset');
   });
 
   it('tells runs that differ only in learning rate apart', () => {
@@ -99,24 +103,32 @@ describe('labels', () => {
       run('a'),
       run('b', (r) => (r.config.recipe.optimizer.lr = 0.1)),
     ]);
-    expect(labels[0]).toMatch(/^ResNet 1-1-1, 1 epoch, batch 32 · lr 0\.05$/);
-    expect(labels[1]).toMatch(/· lr 0\.1$/);
+    expect(labels[0]).toMatch(/^ResNet-8, 1 epoch, batch 32 · learning rate 0\.05$/);
+    expect(labels[1]).toMatch(/· learning rate 0\.1$/);
   });
 });
 
 describe('summarizeRun', () => {
   it('takes best and final metrics, total time, step time and the counts of the spec', () => {
     const r = run('a', (r) => {
-      r.epochs = [epoch(1, 30, 12), epoch(2, 45, 10), epoch(3, 40, 11)];
+      // Epochs 1–2 on the run's first 500 test images, the last on all of them.
+      const subset = { testImages: 500, testSplitImages: 10_000 };
+      r.epochs = [
+        { ...epoch(1, 30, 12), ...subset },
+        { ...epoch(2, 45, 10), ...subset },
+        { ...epoch(3, 40, 11), testImages: 10_000, testSplitImages: 10_000 },
+      ];
       r.imagesPerSecond = 64;
     });
     const totals = analyze(r.config.spec).totals;
     expect(summarizeRun(r)).toEqual({
       runId: 'a',
-      label: 'ResNet 1-1-1, 1 epoch, batch 32',
+      label: 'ResNet-8, 1 epoch, batch 32',
       epochs: 3,
       bestTestAcc: 45,
       finalTestAcc: 40,
+      bestTestImages: { images: 500, of: 10_000 },
+      finalTestImages: { images: 10_000, of: 10_000 },
       finalTrainAcc: 45,
       finalTestLoss: 1.5,
       seconds: 33,

@@ -1,7 +1,7 @@
 // Comparing runs from the history: what differs in their configs, one summary row per run, time
 // to a target accuracy and CSV. Pure functions (no React, no DOM), shared by the compare view and
 // the cardinality study.
-import { analyze } from '../spec';
+import { analyze, testImagesOf, type EvaluatedImages } from '../spec';
 import type { EpochMetrics } from '../worker/protocol';
 import { describeRun, type RunRecord } from './history';
 
@@ -56,14 +56,84 @@ export function configDiff(runs: RunRecord[]): { path: string; values: string[] 
   return diff;
 }
 
+/** Words for the config's keys (paths in spec/types.ts); a key not listed is shown as it is. */
+const KEY_WORDS: Record<string, string> = {
+  blocks: 'blocks',
+  block: 'block',
+  outChannels: 'output width',
+  bottleneckWidth: 'bottleneck width',
+  cardinality: 'cardinality C',
+  stride: 'stride',
+  shortcut: 'shortcut',
+  stem: 'stem',
+  channels: 'width',
+  dropout: 'dropout',
+  kind: 'kind',
+  head: 'head',
+  pool: 'pool',
+  classes: 'classes',
+  residual: 'shortcuts',
+  reluAfterAdd: 'ReLU after add',
+  convBias: 'conv bias',
+  optimizer: 'optimizer',
+  lr: 'learning rate',
+  momentum: 'momentum',
+  nesterov: 'Nesterov',
+  weightDecay: 'weight decay',
+  beta1: 'β1',
+  beta2: 'β2',
+  eps: 'ε',
+  schedule: 'schedule',
+  milestones: 'milestones',
+  gamma: 'decay factor',
+  tMax: 'cosine length',
+  etaMin: 'minimum rate',
+  maxLr: 'max learning rate',
+  pctStart: 'warm-up share',
+  divFactor: 'start divisor',
+  finalDivFactor: 'final divisor',
+  anneal: 'annealing',
+  epochs: 'epochs',
+  batchSize: 'batch',
+  labelSmoothing: 'label smoothing',
+  gradClip: 'gradient clip',
+  augment: 'augmentation',
+  crop: 'crop',
+  flip: 'flip',
+  colorJitter: 'colour jitter',
+  brightness: 'brightness',
+  contrast: 'contrast',
+  saturation: 'saturation',
+  hue: 'hue',
+  randomErasing: 'random erasing',
+  validationSplit: 'validation split',
+  seed: 'seed',
+  dataset: 'dataset',
+  limitTrain: 'train images',
+};
+
 /**
- * A short name for a differing path: its last key, with the array index before it when there is
- * one ("recipe.optimizer.lr" → "lr", "spec.stages.1.cardinality" → "stages.1.cardinality").
+ * A differing setting as a person names it: "spec.stages.0.cardinality" → "stage 1 cardinality C",
+ * "recipe.optimizer.lr" → "learning rate", "recipe.schedule.milestones.1" → "milestones #2".
+ * The spec / recipe prefix and the groups that only hold other keys are dropped.
  */
-export function shortPath(path: string): string {
+export function settingLabel(path: string): string {
   const parts = path.split('.');
-  const index = parts.findLastIndex((p) => /^\d+$/.test(p));
-  return index > 0 ? parts.slice(index - 1).join('.') : parts[parts.length - 1];
+  if (parts[0] === 'spec' || parts[0] === 'recipe') parts.shift();
+  const words: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part === 'stages' && /^\d+$/.test(parts[i + 1] ?? '')) {
+      words.push(`stage ${Number(parts[++i]) + 1}`);
+    } else if (/^\d+$/.test(part)) {
+      words.push(`#${Number(part) + 1}`);
+    } else if (i === parts.length - 1 || /^\d+$/.test(parts[i + 1])) {
+      words.push(KEY_WORDS[part] ?? part);
+    } else if (part === 'stem' || part === 'head') {
+      words.push(KEY_WORDS[part]); // "stem width" reads better than "width"
+    }
+  }
+  return words.join(' ');
 }
 
 /**
@@ -72,11 +142,11 @@ export function shortPath(path: string): string {
  */
 export function distinctLabels(runs: RunRecord[], maxDiffs = 2): string[] {
   const diff = configDiff(runs)
-    // describeRun already says the blocks per stage, epochs and batch size.
-    .filter((d) => !/^recipe\.(epochs|batchSize)$|^spec\.stages\.\d+\.blocks$/.test(d.path))
+    // describeRun already says the epochs and batch size.
+    .filter((d) => !/^recipe\.(epochs|batchSize)$/.test(d.path))
     .slice(0, maxDiffs);
   return runs.map((run, i) => {
-    const extra = diff.map((d) => `${shortPath(d.path)} ${d.values[i]}`).join(', ');
+    const extra = diff.map((d) => `${settingLabel(d.path)} ${d.values[i]}`).join(', ');
     const label = summaryLabel(run);
     return extra ? `${label} · ${extra}` : label;
   });
@@ -89,6 +159,9 @@ export interface RunSummary {
   /** Accuracies in percent; null before the first epoch. */
   bestTestAcc: number | null;
   finalTestAcc: number | null;
+  /** The test images behind bestTestAcc and finalTestAcc (a subset, or the whole split). */
+  bestTestImages: EvaluatedImages | null;
+  finalTestImages: EvaluatedImages | null;
   finalTrainAcc: number | null;
   finalTestLoss: number | null;
   /** Training time: the sum of the epochs' seconds. */
@@ -110,12 +183,19 @@ export function summarizeRun(run: RunRecord): RunSummary {
   const last = epochs.at(-1);
   const ips = run.imagesPerSecond && run.imagesPerSecond > 0 ? run.imagesPerSecond : null;
   const { params, macs } = analyze(run.config.spec).totals;
+  const best = epochs.length
+    ? epochs.reduce((a, b) => (b.testAcc > a.testAcc ? b : a), epochs[0])
+    : null;
+  const imagesOf = (e: EpochMetrics | null | undefined) =>
+    e ? testImagesOf(e, run.config.limitTest) : null;
   return {
     runId: run.runId,
     label: summaryLabel(run),
     epochs: epochs.length,
-    bestTestAcc: epochs.length ? Math.max(...epochs.map((e) => e.testAcc)) : null,
+    bestTestAcc: best?.testAcc ?? null,
     finalTestAcc: last?.testAcc ?? null,
+    bestTestImages: imagesOf(best),
+    finalTestImages: imagesOf(last),
     finalTrainAcc: last?.trainAcc ?? null,
     finalTestLoss: last?.testLoss ?? null,
     seconds: epochs.reduce((total, e) => total + e.seconds, 0),

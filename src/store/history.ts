@@ -1,7 +1,7 @@
 // Run history in IndexedDB: every run with its spec, recipe, backend, curves and status, so an
 // old run can be reopened and an interrupted one resumed after a reload.
 import { createStore, del, entries, set } from 'idb-keyval';
-import type { ArchSpec, Recipe } from '../spec';
+import { networkName, type ArchSpec, type Recipe } from '../spec';
 import type { EpochMetrics, EpochResults, ErrorCode, RunConfig } from '../worker/protocol';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
@@ -63,14 +63,10 @@ export async function loadRuns(): Promise<RunRecord[]> {
     .sort((a, b) => b.createdAt - a.createdAt);
 }
 
+/** "ResNeXt-20 8×8d, 1 epoch, batch 32": the network by name (networkName), then the run's size. */
 export function describeRun(spec: ArchSpec, recipe: Recipe): string {
-  const blocks = spec.stages.map((s) => s.blocks).join('-');
-  const kind = spec.stages.some((s) => s.cardinality > 1)
-    ? 'ResNeXt'
-    : spec.residual
-      ? 'ResNet'
-      : 'plain';
-  return `${kind} ${blocks}, ${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'}, batch ${recipe.batchSize}`;
+  const epochs = `${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'}`;
+  return `${networkName(spec)}, ${epochs}, batch ${recipe.batchSize}`;
 }
 
 /** Keeps long loss curves light: beyond `max` points, every other old point is dropped. */

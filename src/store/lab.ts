@@ -1,4 +1,5 @@
-// The experiment being edited: the architecture spec and the recipe. Both live in the URL
+// The experiment being edited: the architecture spec, the recipe and the train-image limit. They
+// live in the URL
 // fragment (TF-Playground style), so copying the address shares the exact experiment; a
 // malformed or hostile fragment leaves the defaults in place and lists what was wrong.
 import { create } from 'zustand';
@@ -24,6 +25,9 @@ export const DEFAULT_RECIPE = 'step-160';
 interface LabState {
   spec: ArchSpec;
   recipe: Recipe;
+  /** Train on the first N images only (0 = all): quick runs on slow backends. In the URL too. */
+  limitTrain: number;
+  setLimitTrain(n: number): void;
   /** Problems with the spec as edited; Train stays disabled while there are any. */
   specIssues: SpecIssue[];
   /** Why the link the page was opened with could not be used (empty when it could). */
@@ -55,13 +59,18 @@ interface LabState {
   dismissLinkIssues(): void;
 }
 
-function fromLocation(): Pick<LabState, 'spec' | 'recipe' | 'linkIssues'> {
-  const defaults = { spec: presetSpec(DEFAULT_PRESET)!, recipe: presetRecipe(DEFAULT_RECIPE)! };
+function fromLocation(): Pick<LabState, 'spec' | 'recipe' | 'limitTrain' | 'linkIssues'> {
+  const defaults = {
+    spec: presetSpec(DEFAULT_PRESET)!,
+    recipe: presetRecipe(DEFAULT_RECIPE)!,
+    limitTrain: 0,
+  };
   const hash = globalThis.location?.hash ?? '';
   if (hash.length <= 1) return { ...defaults, linkIssues: [] };
   const decoded = decodeState(hash);
   if (!decoded.ok) return { ...defaults, linkIssues: decoded.issues };
-  return { spec: decoded.spec, recipe: decoded.recipe, linkIssues: [] };
+  const { spec, recipe, limitTrain = 0 } = decoded;
+  return { spec, recipe, limitTrain, linkIssues: [] };
 }
 
 const initial = fromLocation();
@@ -137,6 +146,9 @@ export const useLab = create<LabState>((set, get) => ({
   setRecipe(recipe) {
     set({ recipe });
   },
+  setLimitTrain(limitTrain) {
+    set({ limitTrain });
+  },
   dismissLinkIssues() {
     set({ linkIssues: [] });
   },
@@ -160,11 +172,17 @@ useData.subscribe((state, previous) => {
 });
 
 // Keep the fragment in step with the state; replaceState, so editing does not flood history.
-function writeFragment({ spec, recipe, specIssues }: LabState): void {
+function writeFragment({ spec, recipe, limitTrain, specIssues }: LabState): void {
   if (specIssues.length > 0) return; // an invalid spec is not worth sharing
-  globalThis.history?.replaceState(null, '', `#${encodeState({ spec, recipe })}`);
+  globalThis.history?.replaceState(null, '', `#${encodeState({ spec, recipe, limitTrain })}`);
 }
 useLab.subscribe((state, previous) => {
-  if (state.spec !== previous.spec || state.recipe !== previous.recipe) writeFragment(state);
+  if (
+    state.spec !== previous.spec ||
+    state.recipe !== previous.recipe ||
+    state.limitTrain !== previous.limitTrain
+  ) {
+    writeFragment(state);
+  }
 });
 if (initial.linkIssues.length === 0) writeFragment(useLab.getState());

@@ -43,20 +43,24 @@ export interface ImportFallback {
 
 interface RunState {
   backend: BackendChoice;
-  /** Train on the first N images only (0 = all): quick demos on slow backends. */
-  limitTrain: number;
-  setLimitTrain(n: number): void;
   /** The run on screen (live, or reopened from the history). */
   current: RunRecord | null;
   status: PageStatus;
   progress: Progress | null;
   /** Why the backend was picked, from the worker's ready event. */
   why: string | null;
+  /**
+   * Stop was asked for and the worker has not answered yet: it stops between two steps, and a
+   * step (or the epoch's evaluation) can take a while on a slow backend.
+   */
+  stopping: boolean;
+  /** The epoch's evaluation under way: on the first `images` of the `of` test images. */
+  evaluating: { images: number; of: number } | null;
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
   /**
-   * A new run of this experiment; backend and image limits come from this store unless the
-   * experiment sets them (the compare queue does). Returns the new run's id.
+   * A new run of this experiment; the backend comes from this store and the image limits from
+   * the lab's, unless the experiment sets them (the queue does). Returns the new run's id.
    */
   start(
     experiment: Pick<RunConfig, 'spec' | 'recipe' | 'dataset'> &
@@ -221,8 +225,14 @@ export const useRun = create<RunState>((set, get) => {
         });
         return;
       }
+      case 'evaluating':
+        set({ evaluating: { images: event.images, of: event.of } });
+        return;
       case 'epoch-end':
-        update({ epochs: [...(current?.epochs ?? []), event.metrics], results: event.results });
+        update(
+          { epochs: [...(current?.epochs ?? []), event.metrics], results: event.results },
+          { evaluating: null },
+        );
         return;
       case 'checkpoint-saved':
         return;
@@ -230,15 +240,21 @@ export const useRun = create<RunState>((set, get) => {
         update({ status: 'paused' }, { status: 'paused' });
         return;
       case 'done':
+        // The last progress line ("epoch 1/2 · step 50/157 · ETA…") no longer describes anything.
         update(
           { status: event.stopped ? 'stopped' : 'done' },
-          { status: event.stopped ? 'idle' : 'done' },
+          {
+            status: event.stopped ? 'idle' : 'done',
+            progress: null,
+            stopping: false,
+            evaluating: null,
+          },
         );
         return;
       case 'error':
         update(
           { status: 'error', error: event.message, errorCode: event.code },
-          { status: 'error' },
+          { status: 'error', progress: null, stopping: false, evaluating: null },
         );
         return;
     }
@@ -249,7 +265,14 @@ export const useRun = create<RunState>((set, get) => {
    * server fetches it if need be); meanwhile the run shows as running, Stop cancels the download.
    */
   function launch(run: RunRecord, resume: boolean) {
-    set({ current: run, status: 'running', progress: null, why: null });
+    set({
+      current: run,
+      status: 'running',
+      progress: null,
+      why: null,
+      stopping: false,
+      evaluating: null,
+    });
     void saveRun(run).then(() => get().loadHistory());
     preparing = run.runId;
     void useData
@@ -259,29 +282,31 @@ export const useRun = create<RunState>((set, get) => {
         preparing = null;
         if (get().current?.runId !== run.runId) return;
         if (ready.ok) worker().send({ type: 'start', config: run.config, resume });
-        else if (ready.cancelled) update({ status: 'stopped' }, { status: 'idle' });
-        else
+        else if (ready.cancelled) {
+          update({ status: 'stopped' }, { status: 'idle', stopping: false });
+        } else {
           update(
             { status: 'error', error: ready.message, errorCode: 'no-data' },
-            { status: 'error' },
+            { status: 'error', stopping: false },
           );
+        }
       });
   }
 
   return {
     worker,
     backend: 'auto',
-    limitTrain: 0,
-    setLimitTrain: (limitTrain) => set({ limitTrain }),
     current: null,
     status: 'idle',
     progress: null,
     why: null,
+    stopping: false,
+    evaluating: null,
     history: [],
     chooseBackend(backend) {
       set({ backend });
     },
-    start({ runId = newRunId(), limitTrain = get().limitTrain, ...experiment }) {
+    start({ runId = newRunId(), limitTrain = useLab.getState().limitTrain, ...experiment }) {
       const config: RunConfig = {
         ...experiment,
         runId,
@@ -302,7 +327,10 @@ export const useRun = create<RunState>((set, get) => {
       worker().send({ type: 'resume' });
       update({ status: 'running' }, { status: 'running' });
     },
-    stop: () => {
+    stop() {
+      const status = get().status;
+      if (status !== 'running' && status !== 'paused') return;
+      set({ stopping: true });
       if (preparing) useData.getState().cancel();
       else worker().send({ type: 'stop' });
     },
@@ -316,12 +344,15 @@ export const useRun = create<RunState>((set, get) => {
       await get().loadHistory();
     },
     async loadHistory() {
-      // The run training now is saved as running, which loadRuns reads as 'interrupted'.
-      const { current, status } = get();
-      const live = status === 'running' || status === 'paused' ? current : null;
       const runs = await loadRuns();
+      // loadRuns reads every 'running' record as interrupted (the page that trained it went
+      // away); the one this page is training is not.
+      const { current, status } = get();
+      const live = status === 'running' || status === 'paused' ? status : null;
       set({
-        history: runs.map((r) => (r.runId === live?.runId ? { ...r, status: live.status } : r)),
+        history: runs.map((run) =>
+          live && run.runId === current?.runId ? { ...run, status: live } : run,
+        ),
       });
     },
     exportJob: null,
@@ -380,7 +411,8 @@ export const useRun = create<RunState>((set, get) => {
       const runId = newRunId();
       await saveCheckpoint({ ...saved, runId });
       set({ importJob: null });
-      const { limitTrain, backend } = get();
+      const { backend } = get();
+      const { limitTrain } = useLab.getState();
       const config: RunConfig = {
         runId,
         spec: run.config.spec,

@@ -1,4 +1,12 @@
-import { useEffect, useId, useMemo, useRef, type KeyboardEvent } from 'react';
+import {
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type RefObject,
+} from 'react';
 import { useLab } from '../store/lab';
 import { Flow, Shortcut } from './DiagramLines';
 import { DiagramLegend } from './DiagramLegend';
@@ -13,6 +21,10 @@ import { StageBox } from './StageBox';
  * the addition — solid for identity, dashed for a projection, dotted for option A, none in a
  * plain net. A stage shows its first block and one stacked card for the blocks that repeat.
  * Clicking a stage (or focusing it and pressing Enter/Space) selects it for the inspector.
+ *
+ * A diagram a little wider than the panel (ResNet-20 at 1280 px) is scaled down to fit; one
+ * that would get too small to read (four stages) scrolls sideways, with a visible scrollbar and
+ * a line that says so — never cut off without a sign.
  */
 export function NetworkDiagram() {
   const spec = useLab((s) => s.spec);
@@ -24,6 +36,12 @@ export function NetworkDiagram() {
   const markers = useId().replace(/:/g, '');
   const scroller = useRef<HTMLDivElement>(null);
   const elsewhere = issues.filter((issue) => !issue.path.startsWith('stages/'));
+  const room = useWidth(scroller);
+  const scale = room && layout.width > room ? room / layout.width : 1;
+  const fits = scale >= MIN_SCALE;
+  const drawn = fits ? scale : 1;
+  const scrollBy = (direction: number) =>
+    scroller.current?.scrollBy({ left: direction * room * 0.8, behavior: 'smooth' });
 
   // Keep the selected stage in view (after adding a stage at the far right, say).
   const selectedLayout = layout.stages[selected];
@@ -47,10 +65,15 @@ export function NetworkDiagram() {
 
   return (
     <div className="diagram" data-testid="network-diagram">
-      <div className="diagram-scroll" ref={scroller}>
+      <div
+        className={fits ? 'diagram-scroll' : 'diagram-scroll overflowing'}
+        ref={scroller}
+        data-testid="diagram-scroll"
+        data-scale={drawn.toFixed(2)}
+      >
         <svg
-          width={layout.width}
-          height={HEIGHT}
+          width={layout.width * drawn}
+          height={HEIGHT * drawn}
           viewBox={`0 0 ${layout.width} ${HEIGHT}`}
           role="group"
           aria-label="Network diagram: click a stage to edit it"
@@ -115,6 +138,18 @@ export function NetworkDiagram() {
           <HeadCard spec={spec} layout={layout} />
         </svg>
       </div>
+      {!fits && (
+        <p className="muted diagram-more" data-testid="diagram-more">
+          <button type="button" className="ghost small" onClick={() => scrollBy(-1)}>
+            ◀
+          </button>
+          <button type="button" className="ghost small" onClick={() => scrollBy(1)}>
+            ▶
+          </button>{' '}
+          The network is wider than the panel: scroll the diagram sideways (these buttons, the bar
+          under it, or Shift + wheel) to see all {spec.stages.length} stages and the head.
+        </p>
+      )}
       <DiagramLegend residual={spec.residual} />
       {elsewhere.length > 0 && (
         <ul className="issues diagram-issues" data-testid="network-issues">
@@ -125,4 +160,25 @@ export function NetworkDiagram() {
       )}
     </div>
   );
+}
+
+/** Below this the diagram's 12 px labels get too small to read: scroll instead of shrinking. */
+const MIN_SCALE = 0.75;
+
+/** The inner width of the scroll box, kept up to date (0 before the first layout). */
+function useWidth(ref: RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    const measure = () => {
+      const style = getComputedStyle(box);
+      setWidth(box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
 }

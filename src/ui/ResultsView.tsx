@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { evaluatedOn, testImagesOf } from '../spec';
 import { useData } from '../store/data';
 import type { RunRecord } from '../store/history';
 
@@ -12,7 +13,10 @@ export function ResultsView({ run }: { run: RunRecord }) {
   return (
     <div className="results" data-testid="results">
       <figure className="chart">
-        <figcaption>Test accuracy per class, epoch {results.epoch} (%)</figcaption>
+        <figcaption>
+          Test accuracy per class, epoch {results.epoch} (%),{' '}
+          {evaluatedOn(testImagesOf(latest, run.config.limitTest))}
+        </figcaption>
         <ul className="class-bars" data-testid="per-class">
           {latest.perClassAcc.map((acc, i) => (
             <li key={i} title={`${names[i]}: ${acc.toFixed(1)}%`}>
@@ -24,7 +28,10 @@ export function ResultsView({ run }: { run: RunRecord }) {
         </ul>
       </figure>
       <figure className="chart">
-        <figcaption>Confusion matrix (rows: true class, columns: predicted)</figcaption>
+        <figcaption>
+          Confusion matrix (rows: true class, columns: predicted),{' '}
+          {evaluatedOn(testImagesOf(latest, run.config.limitTest))}
+        </figcaption>
         <ConfusionMatrix confusion={results.confusion} names={names} />
       </figure>
       <figure className="chart samples-figure">

@@ -9,6 +9,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { imagesShort, testImagesOf } from '../spec';
 import type { LossPoint } from '../store/history';
 import type { EpochMetrics } from '../worker/protocol';
 
@@ -52,10 +53,26 @@ export function LossChart({ losses }: { losses: LossPoint[] }) {
   );
 }
 
-export function AccuracyChart({ epochs }: { epochs: EpochMetrics[] }) {
+/** "test on the first 1,000 images, then all 10,000": the test curve's images, in order. */
+function testCurveScope(epochs: EpochMetrics[], limitTest: number): string {
+  const scopes = [...new Set(epochs.map((e) => imagesShort(testImagesOf(e, limitTest))))];
+  return scopes.length ? `test on ${scopes.join(', then ')} images` : '';
+}
+
+export function AccuracyChart({
+  epochs,
+  limitTest,
+}: {
+  epochs: EpochMetrics[];
+  limitTest: number;
+}) {
+  const scope = testCurveScope(epochs, limitTest);
   return (
     <figure className="chart" data-testid="chart-accuracy" data-points={epochs.length}>
-      <figcaption>Accuracy per epoch (%)</figcaption>
+      <figcaption>
+        Accuracy per epoch (%)
+        {scope && <span className="scope-note"> · {scope}</span>}
+      </figcaption>
       <ResponsiveContainer width="100%" height={220}>
         <LineChart data={epochs} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="var(--border)" />

@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useCompareSelection } from '../store/compareSelection';
+import { testImagesOf } from '../spec';
 import { describeRun } from '../store/history';
+import { Scope } from './AccuracyScope';
 import { useRun } from '../store/run';
 import { CompareRuns } from './compare/CompareRuns';
 import { HistoryExportButton } from './ExportImport';
@@ -71,7 +73,10 @@ export function RunHistory() {
                 <td className="left">{run.config.dataset}</td>
                 <td className="left">{run.backend ?? '—'}</td>
                 <td className="left">{run.imported ? 'imported' : run.status}</td>
-                <td>{last ? `${last.testAcc.toFixed(2)}%` : '—'}</td>
+                <td>
+                  {last ? `${last.testAcc.toFixed(2)}%` : '—'}
+                  {last && <Scope images={testImagesOf(last, run.config.limitTest)} />}
+                </td>
                 <td className="left actions">
                   <button type="button" className="ghost" disabled={busy} onClick={() => open(run)}>
                     Open

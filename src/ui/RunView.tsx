@@ -1,3 +1,5 @@
+import { evaluatedOn, testImagesOf } from '../spec';
+import type { RunRecord } from '../store/history';
 import { useRun } from '../store/run';
 import { ExportButton, ImportedSummary, WeightsImport } from './ExportImport';
 import { CurrentRunInside } from './inside/InsideViews';
@@ -16,6 +18,22 @@ const duration = (s: number) =>
 const figure = (v: number | undefined, digits: number) =>
   v !== undefined && Number.isFinite(v) ? v.toFixed(digits) : '—';
 
+/** The latest test accuracy and, under it, the images it was measured on. */
+function TestAccuracy({ run }: { run: RunRecord }) {
+  const latest = run.epochs[run.epochs.length - 1];
+  return (
+    <div>
+      <dt>test accuracy</dt>
+      <dd data-testid="metric-test-acc">{figure(latest?.testAcc, 2)}</dd>
+      {latest && (
+        <dd className="scope" data-testid="metric-test-scope">
+          {evaluatedOn(testImagesOf(latest, run.config.limitTest))}
+        </dd>
+      )}
+    </div>
+  );
+}
+
 /** The live (or reopened, or imported) run: status, progress, latest metrics, charts. */
 export function RunView() {
   return (
@@ -28,7 +46,7 @@ export function RunView() {
 }
 
 function CurrentRun() {
-  const { current, status, progress, why } = useRun();
+  const { current, status, progress, why, stopping, evaluating } = useRun();
   if (!current) {
     return (
       <p className="muted" data-testid="run-status" data-status="idle">
@@ -51,10 +69,7 @@ function CurrentRun() {
         </div>
         <ImportedSummary run={current} />
         <dl className="totals">
-          <div>
-            <dt>test accuracy</dt>
-            <dd data-testid="metric-test-acc">{figure(latest?.testAcc, 2)}</dd>
-          </div>
+          <TestAccuracy run={current} />
           <div>
             <dt>test loss</dt>
             <dd data-testid="metric-test-loss">{figure(latest?.testLoss, 4)}</dd>
@@ -75,6 +90,8 @@ function CurrentRun() {
   const fraction = progress
     ? (progress.epoch + progress.step / progress.stepsPerEpoch) / total
     : epochs.length / total;
+  // A stopped run is shown as such (the page itself is idle again), never as "idle".
+  const shown = stopping ? 'stopping…' : status === 'idle' ? current.status : status;
   return (
     <div className="run-view">
       {current.error && (
@@ -83,21 +100,24 @@ function CurrentRun() {
         </div>
       )}
       <div className="run-line">
-        <span className={`status ${status}`} data-testid="run-status">
-          {status}
+        <span
+          className={`status ${stopping ? 'stopping' : status}`}
+          data-testid="run-status"
+          data-status={status}
+        >
+          {shown}
         </span>
         <progress data-testid="progress" max={1} value={fraction} aria-label="training progress" />
-        <span className="muted">
-          {progress
-            ? `epoch ${progress.epoch + 1}/${total} · step ${progress.step}/${progress.stepsPerEpoch} · ${progress.imagesPerSecond.toFixed(1)} img/s · ETA ${duration(progress.etaSeconds)}`
-            : `${epochs.length}/${total} epochs`}
+        <span className="muted" data-testid="progress-line">
+          {progress && evaluating && status === 'running'
+            ? `epoch ${progress.epoch + 1}/${total} · evaluating ${evaluatedOn(evaluating)}…`
+            : progress && (status === 'running' || status === 'paused')
+              ? `epoch ${progress.epoch + 1}/${total} · step ${progress.step}/${progress.stepsPerEpoch} · ${progress.imagesPerSecond.toFixed(1)} img/s · ETA ${duration(progress.etaSeconds)}`
+              : `${epochs.length}/${total} epochs`}
         </span>
       </div>
       <dl className="totals">
-        <div>
-          <dt>test accuracy</dt>
-          <dd data-testid="metric-test-acc">{figure(latest?.testAcc, 2)}</dd>
-        </div>
+        <TestAccuracy run={current} />
         <div>
           <dt>train loss</dt>
           <dd>{progress ? progress.loss.toFixed(3) : figure(latest?.trainLoss, 3)}</dd>
@@ -114,7 +134,7 @@ function CurrentRun() {
       <ExportButton run={current} />
       <div className="charts">
         <LossChart losses={current.losses} />
-        <AccuracyChart epochs={epochs} />
+        <AccuracyChart epochs={epochs} limitTest={current.config.limitTest} />
         <LearningRateChart losses={current.losses} />
       </div>
       <ResultsView run={current} />

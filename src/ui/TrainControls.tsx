@@ -2,12 +2,16 @@ import { availability, useData } from '../store/data';
 import { useEnvironment } from '../store/environment';
 import { useLab } from '../store/lab';
 import { useRun } from '../store/run';
-import { RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
+import { useMemo } from 'react';
+import { closestRecipe, RECIPES, recipeNames, presetRecipe, type Recipe } from '../spec';
 import type { BackendChoice } from '../engine/setBackend';
+import { BackendWhy } from './BackendWhy';
 import { DataProgress } from './DataProgress';
 import { RecipeDetails } from './RecipeDetails';
 
 const LIMITS = [0, 5000, 1000, 256];
+/** The Recipe box's value for a named recipe with some values changed. */
+const EDITED = 'edited';
 
 /** Recipe, backend, size of the run, and Train / Pause / Resume / Stop. */
 export function TrainControls() {
@@ -19,9 +23,10 @@ export function TrainControls() {
   // Selectors, not the whole store: progress events arrive every 250 ms while training.
   const backend = useRun((s) => s.backend);
   const status = useRun((s) => s.status);
+  const stopping = useRun((s) => s.stopping);
   const { chooseBackend, start, pause, resume, stop } = useRun.getState();
-  const limitTrain = useRun((s) => s.limitTrain);
-  const setLimitTrain = useRun((s) => s.setLimitTrain);
+  const limitTrain = useLab((s) => s.limitTrain);
+  const setLimitTrain = useLab((s) => s.setLimitTrain);
 
   const active = status === 'running' || status === 'paused';
   const blocker = specIssues.length
@@ -30,6 +35,7 @@ export function TrainControls() {
       ? 'Get the dataset first (Data panel).'
       : null;
   const edit = (change: Partial<Recipe>) => setRecipe({ ...recipe, ...change });
+  const closest = useMemo(() => closestRecipe(recipe), [recipe]);
   const oneCycle = recipe.schedule.kind === 'onecycle' ? recipe.schedule : null;
   const setNumber = (value: string, apply: (n: number) => void) => {
     const n = Number(value);
@@ -43,15 +49,12 @@ export function TrainControls() {
           Recipe
           <select
             data-testid="recipe-select"
-            value={
-              Object.keys(RECIPES).find(
-                (n) => JSON.stringify(RECIPES[n].recipe) === JSON.stringify(recipe),
-              ) ?? ''
-            }
-            onChange={(e) => setRecipe(presetRecipe(e.target.value)!)}
+            value={closest.changes === 0 ? closest.name : EDITED}
+            onChange={(e) => e.target.value !== EDITED && setRecipe(presetRecipe(e.target.value)!)}
             disabled={active}
           >
-            <option value="">custom</option>
+            {/* An edited recipe keeps the name of the one it is closest to (as the URL does). */}
+            {closest.changes > 0 && <option value={EDITED}>{closest.name} (edited)</option>}
             {recipeNames().map((name) => (
               <option key={name} value={name} title={RECIPES[name].description}>
                 {name}
@@ -111,7 +114,8 @@ export function TrainControls() {
             disabled={active}
             onChange={(e) => setLimitTrain(Number(e.target.value))}
           >
-            {LIMITS.map((n) => (
+            {/* A link may carry a limit the list does not offer. */}
+            {(LIMITS.includes(limitTrain) ? LIMITS : [...LIMITS, limitTrain]).map((n) => (
               <option key={n} value={n}>
                 {n === 0 ? 'all' : `first ${n.toLocaleString('en-US')}`}
               </option>
@@ -148,6 +152,7 @@ export function TrainControls() {
           </select>
         </label>
       </div>
+      <BackendWhy />
       <RecipeDetails disabled={active} />
       <div className="buttons">
         {!active && (
@@ -172,8 +177,15 @@ export function TrainControls() {
           </button>
         )}
         {active && (
-          <button type="button" data-testid="stop-button" className="ghost" onClick={stop}>
-            ■ Stop
+          <button
+            type="button"
+            data-testid="stop-button"
+            className="ghost"
+            disabled={stopping}
+            title={stopping ? 'The run stops after the step under way' : undefined}
+            onClick={stop}
+          >
+            {stopping ? 'Stopping…' : '■ Stop'}
           </button>
         )}
         {blocker && !active && (

@@ -40,7 +40,13 @@ export async function exportRun(
       epoch: saved.epoch,
       metrics:
         measured && Number.isFinite(measured.testAcc)
-          ? { accuracy: measured.testAcc, split: 'test' }
+          ? {
+              accuracy: measured.testAcc,
+              split: 'test',
+              ...(measured.testImages !== undefined && measured.testSplitImages !== undefined
+                ? { images: measured.testImages, splitImages: measured.testSplitImages }
+                : {}),
+            }
           : null,
       cardinalVersion,
     };
@@ -136,6 +142,8 @@ export async function importWeights(
       trainAcc: NaN,
       testLoss: test.loss,
       testAcc: test.accuracy,
+      testImages: data.test.count,
+      testSplitImages: data.test.count,
       perClassAcc: test.perClass,
       seconds: (performance.now() - started) / 1000,
     };

@@ -158,6 +158,8 @@ export type WorkerEvent =
       /** Every step since the previous progress event (global step from 1), for the curves. */
       steps: { step: number; loss: number; lr: number }[];
     }
+  /** The epoch's training is over; its evaluation on the first `images` of `of` test images begins. */
+  | { type: 'evaluating'; runId: string; images: number; of: number }
   | { type: 'epoch-end'; runId: string; metrics: EpochMetrics; results: EpochResults }
   | { type: 'checkpoint-saved'; runId: string; epoch: number }
   | { type: 'resumed-from'; runId: string; epoch: number; history: EpochMetrics[] }

@@ -72,6 +72,8 @@ async function loadSplits(config: RunConfig) {
     // Held-out images are evaluated like the test split: a short run checks a few of them.
     validation: validation.count > 0 ? limit(validation, config.limitTest) : null,
     test: limit(data.test, config.limitTest),
+    /** The whole test split: a finished run's final figures are measured on it. */
+    fullTest: data.test,
   };
 }
 
@@ -204,7 +206,12 @@ export async function runTraining(
           unsent = [];
         }
       }
-      const test = await evaluate(trainer, splits.test);
+      // Each epoch checks the run's subset (cheap, comparable from epoch to epoch); the last
+      // one the whole split, so the figure a finished run reports and exports is the test
+      // accuracy, not a subset's.
+      const testSplit = epoch + 1 === recipe.epochs ? splits.fullTest : splits.test;
+      post({ type: 'evaluating', runId, images: testSplit.count, of: splits.fullTest.count });
+      const test = await evaluate(trainer, testSplit);
       const validation = splits.validation ? await evaluate(trainer, splits.validation) : null;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
@@ -212,12 +219,20 @@ export async function runTraining(
         trainAcc: (100 * correct) / seen,
         testLoss: test.loss,
         testAcc: test.accuracy,
-        ...(validation ? { valLoss: validation.loss, valAcc: validation.accuracy } : {}),
+        testImages: testSplit.count,
+        testSplitImages: splits.fullTest.count,
+        ...(validation
+          ? {
+              valLoss: validation.loss,
+              valAcc: validation.accuracy,
+              valImages: splits.validation!.count,
+            }
+          : {}),
         perClassAcc: test.perClass,
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(metrics);
-      const results = epochResults(epoch + 1, splits.test, test);
+      const results = epochResults(epoch + 1, testSplit, test);
       post({ type: 'epoch-end', runId, metrics, results });
       await saveCheckpoint({
         runId,

@@ -80,6 +80,25 @@ describe('exportBundle', () => {
     );
     expect(readme).toContain('41.50% top-1 on the test split');
     expect(readme).toContain('resnet8');
+    // With the counts recorded, the README says which test images the figure is over.
+    const counted = (images: number) =>
+      strFromU8(
+        unzipSync(
+          exportBundle({
+            spec: resnet8(),
+            meta: {
+              ...meta,
+              metrics: { accuracy: 34.86, split: 'test', images, splitImages: 10_000 },
+            },
+            weights,
+            history,
+          }),
+        )['README.txt'],
+      );
+    expect(counted(10_000)).toContain('Accuracy: 34.86% top-1 on all 10,000 test images');
+    expect(counted(1000)).toContain(
+      'Accuracy: 34.86% top-1 on the first 1,000 of 10,000 test images',
+    );
     // What the zip holds loads back into Cardinal.
     const back = importSafetensors(files['weights.safetensors']);
     expect(back.meta.epoch).toBe(2);

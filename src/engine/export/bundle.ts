@@ -12,12 +12,19 @@
 
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { analyze } from '../../spec/analyze';
+import { evaluatedOn } from '../../spec/runSize';
 import type { ArchSpec } from '../../spec/types';
 import { planModel } from '../params';
 import { pytorchModelSource } from './pytorchModel';
 import { compareTensors, readSafetensorsHeader, SafetensorsError } from './safetensors';
 import { trainScriptSource } from './trainScript';
-import { expectedTensors, exportSafetensors, statsFor, type ExportMeta } from './weights';
+import {
+  expectedTensors,
+  exportSafetensors,
+  statsFor,
+  type ExportMeta,
+  type ExportMetrics,
+} from './weights';
 import type { Model } from '../model';
 import type { EpochMetrics } from '../train';
 
@@ -65,13 +72,20 @@ export function bundleFileName(name: string, meta: Pick<ExportMeta, 'dataset' | 
   return `cardinal-${safe}-${meta.dataset}-epoch${meta.epoch}.zip`;
 }
 
+/** "34.86% top-1 on all 10,000 test images" (or "on the first 1,000 of 10,000 …"). */
+function accuracyLine({ accuracy, split, images, splitImages }: ExportMetrics): string {
+  const where =
+    images !== undefined && splitImages !== undefined
+      ? evaluatedOn({ images, of: splitImages }, split)
+      : `on the ${split} split`;
+  return `${accuracy.toFixed(2)}% top-1 ${where}`;
+}
+
 function readme(input: BundleInput): string {
   const { spec, meta, name } = input;
   const stats = meta.stats ?? statsFor(meta.dataset);
   const { totals } = analyze(spec);
-  const accuracy = meta.metrics
-    ? `${meta.metrics.accuracy.toFixed(2)}% top-1 on the ${meta.metrics.split} split`
-    : 'not measured';
+  const accuracy = meta.metrics ? accuracyLine(meta.metrics) : 'not measured';
   const title = name ? `${name} ` : '';
   return `Cardinal ${meta.cardinalVersion} export: ${title}on ${meta.dataset}, after ${meta.epoch} epoch(s)
 Accuracy: ${accuracy}

@@ -10,7 +10,8 @@
 //   mean, std         the Normalize constants as JSON lists of 3 numbers
 //   input_size        "32"
 //   epoch             epochs completed, e.g. "12"
-//   metrics           JSON {"accuracy": percent, "split": "test" | "validation"}, or "null"
+//   metrics           JSON {"accuracy": percent, "split": "test" | "validation", "images": n,
+//                     "splitImages": n} (measured on the first `images` of the split), or "null"
 //
 // Importing checks the file completely (safetensors.ts) and against the network before it
 // builds or changes anything: a bad file leaves every model as it was.
@@ -45,6 +46,9 @@ export interface ExportMetrics {
   /** Top-1 accuracy in percent. */
   accuracy: number;
   split: 'test' | 'validation';
+  /** Measured on the first `images` of the split's `splitImages` (absent: not recorded). */
+  images?: number;
+  splitImages?: number;
 }
 
 export interface ExportMeta {
@@ -166,7 +170,11 @@ export function parseMetadata(metadata: Record<string, string>): ImportedMeta {
   if (Number.isSafeInteger(epoch) && (epoch as number) >= 0) out.epoch = epoch as number;
   const metrics = json('metrics');
   if (metrics === null) out.metrics = null;
-  else if (isMetrics(metrics)) out.metrics = { accuracy: metrics.accuracy, split: metrics.split };
+  else if (isMetrics(metrics)) {
+    const { accuracy, split, images, splitImages } = metrics;
+    const counted = Number.isSafeInteger(images) && Number.isSafeInteger(splitImages);
+    out.metrics = { accuracy, split, ...(counted ? { images, splitImages } : {}) };
+  }
   if (typeof metadata.cardinal_version === 'string') {
     out.cardinalVersion = metadata.cardinal_version;
   }

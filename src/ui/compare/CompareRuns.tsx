@@ -5,12 +5,14 @@ import {
   configDiff,
   distinctLabels,
   MISSING,
+  settingLabel,
   summarizeRun,
   toCsv,
   type RunSummary,
 } from '../../store/compare';
 import { downloadFile } from '../../store/download';
 import type { RunRecord } from '../../store/history';
+import { imagesShort, type EvaluatedImages } from '../../spec';
 import { compact, duration, formatCell, grouped } from '../format';
 import { OverlayAccuracyChart, OverlayLossChart, type Series } from './OverlayCharts';
 import { seriesColor } from './palette';
@@ -29,6 +31,7 @@ interface Column {
 }
 
 const percent = (v: number) => `${v.toFixed(2)}%`;
+const scope = (images: EvaluatedImages | null) => images && `${imagesShort(images)} test images`;
 const fixed = (digits: number) => (v: number) => v.toFixed(digits);
 
 // One list for the table and the CSV, so the two never disagree.
@@ -37,12 +40,16 @@ const COLUMNS: Column[] = [
   { header: 'backend', csv: 'backend', value: (_, r) => r.backend, left: true },
   { header: 'epochs', csv: 'epochs', value: (s) => s.epochs },
   { header: 'best test', csv: 'best_test_acc_percent', value: (s) => s.bestTestAcc, show: percent },
+  // Each accuracy beside the test images it was measured on (a short run's epochs check a
+  // subset, its last epoch the whole split).
+  { header: 'on', csv: 'best_test_images', value: (s) => scope(s.bestTestImages) },
   {
     header: 'final test',
     csv: 'final_test_acc_percent',
     value: (s) => s.finalTestAcc,
     show: percent,
   },
+  { header: 'on', csv: 'final_test_images', value: (s) => scope(s.finalTestImages) },
   {
     header: 'final train',
     csv: 'final_train_acc_percent',
@@ -163,7 +170,9 @@ function DiffTable({ runs, labels }: { runs: RunRecord[]; labels: string[] }) {
         <tbody>
           {diff.map((d) => (
             <tr key={d.path} data-path={d.path}>
-              <td className="left path">{d.path}</td>
+              <td className="left path" title={d.path}>
+                {settingLabel(d.path)}
+              </td>
               {d.values.map((v, i) => (
                 <td key={runs[i].runId} className={v === MISSING ? 'left missing' : 'left'}>
                   {v}

@@ -11,7 +11,7 @@ import { seriesColor } from '../compare/palette';
 import { TimeEstimate } from '../TimeEstimate';
 import { DataProgress } from '../DataProgress';
 import { compact, grouped } from '../format';
-import { demoItems, NO_SHORTEN, type Shorten } from './demoItems';
+import { demoItems, NO_SHORTEN, shortenPlan, type Shorten } from './demoItems';
 import type { DemoMeta } from './useDemoGroup';
 
 const SIZE_NAMES: Record<DemoSize, string> = {
@@ -25,8 +25,10 @@ const whole = (value: string) => {
   return Number.isFinite(n) && n > 0 ? n : 0;
 };
 
-function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
-  const plan = demo.sizes[size];
+/** What the chosen size trains, as shortened: the text follows the "shorten" fields. */
+function SizeFacts({ demo, size, shorten }: { demo: Demo; size: DemoSize; shorten: Shorten }) {
+  const plan = useMemo(() => shortenPlan(demo.sizes[size], shorten), [demo, size, shorten]);
+  const shortened = shorten.maxEpochs > 0 || shorten.maxTrainImages > 0;
   const epochs = [...new Set(plan.runs.map((r) => r.recipe.epochs))].join('/');
   const limit = plan.runs[0].limitTrain;
   const rows = useMemo(
@@ -38,10 +40,15 @@ function SizeFacts({ demo, size }: { demo: Demo; size: DemoSize }) {
       <p>
         <strong>{plan.runs.length} runs</strong>, one after another · {epochs} epoch
         {epochs === '1' ? '' : 's'} each · {limit ? `the first ${grouped(limit)}` : 'all 50,000'}{' '}
-        CIFAR-10 training images · {plan.recipeNote}.
+        CIFAR-10 training images{shortened ? ' (shortened below)' : ''} · {plan.recipeNote}.
       </p>
       <p>
-        <TimeEstimate runs={plan.runs} testId="learn-takes" />{' '}
+        {/* Shortened, the line under the fields says how long; this one keeps the demo's own. */}
+        <TimeEstimate
+          runs={demo.sizes[size].runs}
+          testId="learn-takes"
+          prefix={shortened ? 'Unshortened, it takes' : 'Takes'}
+        />{' '}
         <span className="muted">{plan.expect}</span>
       </p>
       <table className="numbers learn-facts">
@@ -88,13 +95,18 @@ function ShortenField(props: { label: string; testId: string; onChange: (n: numb
   );
 }
 
-function RunDemo({ demo, size }: { demo: Demo; size: DemoSize }) {
+function RunDemo(props: {
+  demo: Demo;
+  size: DemoSize;
+  shorten: Shorten;
+  setShorten: (change: (s: Shorten) => Shorten) => void;
+}) {
+  const { demo, size, shorten, setShorten } = props;
   const plan = demo.sizes[size];
   const cached = useData((s) => s.cached.find((c) => c.dataset === plan.dataset && c.complete));
   // Not cached but the lab's server can supply it: the queue's first run fetches it (one click).
   const obtainable = useData((s) => availability(s, plan.dataset) === 'server');
   const backend = useRun((s) => s.backend);
-  const [shorten, setShorten] = useState<Shorten>(NO_SHORTEN);
   const [queued, setQueued] = useState(false);
 
   const blocker =
@@ -172,6 +184,12 @@ export function DemoPlanView(props: {
   onSize: (size: DemoSize) => void;
 }) {
   const { demo, size, onSize } = props;
+  // The shortening belongs to one demo and size: it starts blank for another.
+  const [shortening, setShortening] = useState({ key: '', shorten: NO_SHORTEN });
+  const key = `${demo.id}-${size}`;
+  const shorten = shortening.key === key ? shortening.shorten : NO_SHORTEN;
+  const setShorten = (change: (s: Shorten) => Shorten) =>
+    setShortening({ key, shorten: change(shorten) });
   return (
     <div className="learn-plan">
       <div className="learn-sizes" role="group" aria-label="size" data-present="demo-controls">
@@ -188,8 +206,8 @@ export function DemoPlanView(props: {
           </button>
         ))}
       </div>
-      <SizeFacts demo={demo} size={size} />
-      <RunDemo key={`${demo.id}-${size}`} demo={demo} size={size} />
+      <SizeFacts demo={demo} size={size} shorten={shorten} />
+      <RunDemo key={key} demo={demo} size={size} shorten={shorten} setShorten={setShorten} />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import type { QueueGroup } from '../../store/queue';
 import { useQueue } from '../../store/queueStore';
 import { OverlayAccuracyChart, OverlayLossChart, type Series } from '../compare/OverlayCharts';
 import { seriesColor } from '../compare/palette';
+import { Scope } from '../AccuracyScope';
 import { compact, grouped } from '../format';
 import { QueueList } from '../queue/QueueList';
 import { groupSeries, useGroupRuns, type GroupRun } from '../queue/useGroupRuns';
@@ -44,9 +45,15 @@ function ResultsTable({ runs }: { runs: GroupRun[] }) {
             </td>
             <td>{s ? grouped(s.params) : '—'}</td>
             <td>{s ? compact(s.macs) : '—'}</td>
-            <td>{percent(s?.bestTestAcc ?? null)}</td>
+            <td>
+              {percent(s?.bestTestAcc ?? null)}
+              <Scope images={s?.bestTestImages} />
+            </td>
             <td>{percent(s?.finalTrainAcc ?? null)}</td>
-            <td>{percent(s?.finalTestAcc ?? null)}</td>
+            <td>
+              {percent(s?.finalTestAcc ?? null)}
+              <Scope images={s?.finalTestImages} />
+            </td>
             <td>
               {s?.finalTrainAcc != null && s.finalTestAcc !== null
                 ? `${(s.finalTrainAcc - s.finalTestAcc).toFixed(1)} pts`

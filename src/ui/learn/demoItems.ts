@@ -17,17 +17,30 @@ export const NO_SHORTEN: Shorten = { maxTrainImages: 0, maxEpochs: 0 };
 const cap = (value: number, limit: number) =>
   limit > 0 ? (value > 0 ? Math.min(value, limit) : limit) : value;
 
+/** The plan as it will run: every run's epochs and train images capped (the text and the
+ * estimate describe this, the queue gets this). */
+export function shortenPlan(plan: DemoPlan, shorten: Shorten): DemoPlan {
+  return {
+    ...plan,
+    runs: plan.runs.map((run) => ({
+      ...run,
+      recipe: { ...run.recipe, epochs: cap(run.recipe.epochs, shorten.maxEpochs) },
+      limitTrain: cap(run.limitTrain, shorten.maxTrainImages),
+    })),
+  };
+}
+
 export function demoItems(
   plan: DemoPlan,
   shorten: Shorten,
 ): { label: string; experiment: QueuedExperiment }[] {
-  return plan.runs.map((run) => ({
+  return shortenPlan(plan, shorten).runs.map((run) => ({
     label: run.label,
     experiment: {
       spec: structuredClone(run.spec),
-      recipe: { ...structuredClone(run.recipe), epochs: cap(run.recipe.epochs, shorten.maxEpochs) },
+      recipe: structuredClone(run.recipe),
       dataset: plan.dataset,
-      limitTrain: cap(run.limitTrain, shorten.maxTrainImages),
+      limitTrain: run.limitTrain,
     },
   }));
 }

@@ -13,7 +13,10 @@ export function usePresenterMode(presenting: boolean, setPresenting: (on: boolea
       return;
     }
     root.dataset.presenting = 'on';
-    document.getElementById('learn-title')?.scrollIntoView({ block: 'start' });
+    // The Learn panel is all that is left, right under the sticky header: the top of the page
+    // shows its heading. (scrollIntoView put the heading at the viewport's top edge, under the
+    // header, which covered it and the first line of text.)
+    window.scrollTo({ top: 0 });
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setPresenting(false);
     window.addEventListener('keydown', onKey);
     return () => {

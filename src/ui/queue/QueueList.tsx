@@ -1,7 +1,9 @@
 // A study's or demo's place in the run queue: each run with its state (running with its
 // progress, done with its best accuracy, waiting, failed with why, cancelled), and the controls
 // the queue offers: pause/continue, move a waiting run up or down, cancel one or all.
+import { testImagesOf } from '../../spec';
 import { isFinished } from '../../store/queue';
+import { Scope } from '../AccuracyScope';
 import { useQueue } from '../../store/queueStore';
 import { useRun } from '../../store/run';
 import { useGroupRuns, type GroupRun } from './useGroupRuns';
@@ -10,8 +12,10 @@ import './queue.css';
 function ItemDetail({ item, run }: GroupRun) {
   const progress = useRun((s) => (s.progress?.runId === item.id ? s.progress : null));
   const paused = useRun((s) => s.status === 'paused' && s.current?.runId === item.id);
+  const stopping = useRun((s) => s.stopping && s.current?.runId === item.id);
   const epochs = item.experiment.recipe.epochs;
   if (item.state === 'running') {
+    if (stopping) return <>stopping…</>;
     if (!progress) return <>starting…</>;
     const at = `epoch ${progress.epoch + 1}/${epochs}, step ${progress.step}/${progress.stepsPerEpoch}`;
     return (
@@ -19,13 +23,15 @@ function ItemDetail({ item, run }: GroupRun) {
     );
   }
   if (item.state === 'failed') return <>{item.message ?? 'failed'}</>;
-  const best = run?.epochs.length ? Math.max(...run.epochs.map((e) => e.testAcc)) : null;
+  const trained = run?.epochs ?? [];
+  const best = trained.length ? trained.reduce((a, b) => (b.testAcc > a.testAcc ? b : a)) : null;
   if (best === null)
     return <>{item.state === 'waiting' ? `${epochs} epoch${epochs === 1 ? '' : 's'}` : ''}</>;
   return (
     <>
-      best test {best.toFixed(2)}% after {run!.epochs.length} epoch
-      {run!.epochs.length === 1 ? '' : 's'}
+      best test {best.testAcc.toFixed(2)}%
+      <Scope images={testImagesOf(best, run!.config.limitTest)} /> after {trained.length} epoch
+      {trained.length === 1 ? '' : 's'}
     </>
   );
 }

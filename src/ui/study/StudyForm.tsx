@@ -1,17 +1,26 @@
 // The study's form: a template network, the cardinalities to try, "keep complexity fixed", the
-// run's size (epochs, batch, seed, train images) and the plan table; "Queue study" puts one run
-// per cardinality in the run queue, every one with the same recipe and seed (same data order).
+// recipe and the run's size (epochs, batch, seed, train images) and the plan table; "Queue
+// study" puts one run per cardinality in the run queue, every one with the same recipe and seed
+// (same data order). The recipe is the study's own quick one (StudyRecipeNote) unless the user
+// picks the Training panel's.
 import { useMemo, useState } from 'react';
 import { DATASETS } from '../../data/cifar';
+import { autoForecast } from '../../engine/backends';
 import {
   armLabel,
   cardinalityStudy,
   PRESETS,
   presetSpec,
   STUDY_CARDINALITIES,
+  STUDY_DEFAULT_EPOCHS,
+  STUDY_DEFAULT_TRAIN_IMAGES,
+  STUDY_MEMORY_BUDGET,
+  studyBatchFor,
+  studyRecipe,
   type ArchSpec,
   type Recipe,
 } from '../../spec';
+import { useEnvironment } from '../../store/environment';
 import { availability, useData } from '../../store/data';
 import { useLab } from '../../store/lab';
 import { useQueue } from '../../store/queueStore';
@@ -19,6 +28,7 @@ import { useRun } from '../../store/run';
 import { DataProgress } from '../DataProgress';
 import { TimeEstimate } from '../TimeEstimate';
 import { StudyPlan } from './StudyPlan';
+import { QueueHeldNote, StudyRecipeNote } from './StudyRecipeNote';
 
 export const DEFAULT_TEMPLATE = 'resnext20_4x16d';
 /** The template option that takes the network in the builder. */
@@ -31,6 +41,8 @@ const TEMPLATES = Object.keys(PRESETS).filter((name) =>
 );
 
 type RunSize = Pick<Recipe, 'epochs' | 'batchSize' | 'seed'>;
+/** 'study': the study's own quick recipe; 'training': the Training panel's, as it is. */
+type RecipeSource = 'study' | 'training';
 
 function NumberField(props: {
   label: string;
@@ -66,13 +78,15 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
   // Cached, or the lab's server can supply it (the first run fetches it: one click).
   const cached = useData((s) => availability(s, dataset) !== 'missing');
   const backend = useRun((s) => s.backend);
+  const probes = useEnvironment((s) => s.backends);
   const [template, setTemplate] = useState(DEFAULT_TEMPLATE);
   const [picked, setPicked] = useState<number[]>(DEFAULT_CARDINALITIES);
   const [keepComplexity, setKeepComplexity] = useState(true);
-  // Epochs, batch and seed start as the Training panel's and can differ for the study.
+  const [source, setSource] = useState<RecipeSource>('study');
+  // Epochs, batch and seed: the study's defaults (or the Training panel's recipe's, with that
+  // recipe) until the user sets them here.
   const [size, setSize] = useState<Partial<RunSize>>({});
-  const [limitTrain, setLimitTrain] = useState(() => useRun.getState().limitTrain || 5000);
-  const recipe: Recipe = { ...labRecipe, ...size };
+  const [limitChosen, setLimitTrain] = useState<number | null>(null);
   const classes = DATASETS[dataset].classes;
 
   const study = useMemo(() => {
@@ -81,6 +95,32 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
     return cardinalityStudy({ ...base, classes }, picked, keepComplexity);
   }, [template, labSpec, classes, picked, keepComplexity]);
   const arms = study.arms.filter((a) => a.issues.length === 0);
+
+  // The default batch: the largest whose memory estimate fits the backend the runs will get for
+  // every arm (WASM aborts past its heap; a C = 8 arm needs more than C = 1).
+  const runsOn = backend === 'auto' ? (probes ? autoForecast(probes).backend : null) : backend;
+  const onGpu = runsOn === 'webgpu' || runsOn === 'webgl';
+  const budget = onGpu ? STUDY_MEMORY_BUDGET.gpu : STUDY_MEMORY_BUDGET.cpu;
+  const limitTrain =
+    limitChosen ?? (onGpu ? STUDY_DEFAULT_TRAIN_IMAGES.gpu : STUDY_DEFAULT_TRAIN_IMAGES.cpu);
+  const fittingBatch = useMemo(
+    () =>
+      studyBatchFor(
+        study.arms.filter((a) => a.issues.length === 0).map((a) => a.spec),
+        budget,
+      ),
+    [study, budget],
+  );
+  const recipe: Recipe =
+    source === 'study'
+      ? studyRecipe({
+          epochs: size.epochs ?? STUDY_DEFAULT_EPOCHS,
+          batchSize: size.batchSize ?? fittingBatch,
+          seed: size.seed ?? 0,
+        })
+      : { ...labRecipe, ...size };
+  // A paused queue starts nothing, a new study included, until it is continued.
+  const held = useQueue((q) => q.held);
 
   const blocker = study.issues.length
     ? 'The template cannot be studied (see above).'
@@ -110,6 +150,9 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
         experiment: { spec: a.spec, recipe, dataset, limitTrain },
       })),
     );
+    // A queue paused earlier (by the user, or by a failed run) would keep the study waiting
+    // with nothing said; the button says it continues the queue, and it does.
+    if (held) useQueue.getState().release();
     onQueued(id);
   }
 
@@ -161,6 +204,20 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
           : 'Every C keeps the template’s bottleneck widths, so d = width / C: the same widths split into more groups, which makes the network smaller as C grows.'}
       </p>
       <div className="study-fields">
+        <label>
+          Recipe
+          <select
+            data-testid="study-recipe"
+            value={source}
+            onChange={(e) => {
+              setSource(e.target.value as RecipeSource);
+              setSize({});
+            }}
+          >
+            <option value="study">study default: quick, one-cycle</option>
+            <option value="training">the Training panel’s</option>
+          </select>
+        </label>
         <NumberField
           label="Epochs"
           testId="study-epochs"
@@ -190,11 +247,14 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
           onChange={setLimitTrain}
         />
       </div>
-      <p className="muted study-hint">
-        The rest of the recipe (optimizer {recipe.optimizer.kind}, lr {recipe.optimizer.lr},{' '}
-        {recipe.schedule.kind} schedule), the dataset ({DATASETS[dataset].title}) and the backend (
-        {backend}) are the Training panel’s and the Data panel’s.
-      </p>
+      <StudyRecipeNote
+        recipe={recipe}
+        source={source}
+        runsOn={runsOn}
+        backend={backend}
+        batchIsDefault={source === 'study' && size.batchSize === undefined}
+        dataset={DATASETS[dataset].title}
+      />
       <StudyPlan study={study} />
       <div className="buttons study-buttons">
         <button
@@ -205,8 +265,10 @@ export function StudyForm({ onQueued }: { onQueued(groupId: string): void }) {
           onClick={queue}
         >
           Queue study ({arms.length} run{arms.length === 1 ? '' : 's'})
+          {held && !blocker ? ' and continue the queue' : ''}
         </button>
         {blocker && <span className="blocker">{blocker}</span>}
+        {held && !blocker && <QueueHeldNote />}
       </div>
       {arms.length > 0 && (
         <p className="muted">

@@ -1,7 +1,7 @@
 // The cardinality study's numbers as plain data: one row per arm (its C and d, params, MACs,
 // speed, best accuracy and when it reached the target), and one column list that both the
 // results table and the CSV use, so the two never disagree. No React here (unit-tested).
-import { analyze, type ArchSpec } from '../../spec';
+import { analyze, imagesShort, type ArchSpec } from '../../spec';
 import { summarizeRun, timeToAccuracy, toCsv, type RunSummary } from '../../store/compare';
 import type { RunRecord } from '../../store/history';
 import type { QueueItem } from '../../store/queue';
@@ -28,6 +28,8 @@ export interface StudyRow {
   msPerStep: number | null;
   /** Percent; null before the first epoch. */
   bestTestAcc: number | null;
+  /** "first 1,000" or "all 10,000": the test images behind bestTestAcc. */
+  bestTestImages: string | null;
   epochs: number;
   /** The first epoch at or above the target accuracy, and the training time until then. */
   epochsToTarget: number | null;
@@ -68,6 +70,7 @@ export function studyRows(entries: StudyEntry[], target: number): StudyRow[] {
       imagesPerSecond: summary?.imagesPerSecond ?? null,
       msPerStep: summary?.msPerStep ?? null,
       bestTestAcc: summary?.bestTestAcc ?? null,
+      bestTestImages: summary?.bestTestImages ? imagesShort(summary.bestTestImages) : null,
       epochs: summary?.epochs ?? 0,
       epochsToTarget: reached?.epoch ?? null,
       secondsToTarget: reached?.seconds ?? null,
@@ -102,6 +105,12 @@ export function studyColumns(target: number): StudyColumn[] {
       csv: 'best_test_acc_percent',
       value: (r) => r.bestTestAcc,
       show: (v) => `${v.toFixed(2)}%`,
+    },
+    {
+      header: 'on',
+      csv: 'best_test_images',
+      value: (r) => r.bestTestImages && `${r.bestTestImages} test images`,
+      title: 'the test images the best accuracy was measured on',
     },
     { header: 'epochs', csv: 'epochs_trained', value: (r) => r.epochs },
     {
