@@ -18,6 +18,7 @@ import {
   type PendingBatchNormUpdate,
 } from './batchNorm';
 import { groupedConv2d, type GroupedConvStrategy } from './groupedConv';
+import { checkpointed } from './recompute';
 import { initialValues } from './init';
 import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
 import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
@@ -29,6 +30,11 @@ export interface BuildOptions {
   inputSize?: number;
   /** Force a grouped-conv strategy; by default groupedConv.ts picks one per backend. */
   groupedConv?: GroupedConvStrategy;
+  /**
+   * Gradient checkpointing per residual block (recompute.ts): a training forward keeps only
+   * each block's input, the backward recomputes the block. Less memory, one more forward.
+   */
+  recompute?: boolean;
 }
 
 /**
@@ -71,6 +77,8 @@ export interface Model {
   discardBatchNormUpdates(): void;
   /** Training forwards whose statistics are queued × batch norms per forward. */
   pendingBatchNormUpdates(): number;
+  /** Whether training forwards checkpoint each block (BuildOptions.recompute); settable. */
+  recompute: boolean;
   /** The dropout generator's state, for checkpoints; setDropoutRngState resumes it. */
   dropoutRngState(): number;
   setDropoutRngState(state: number): void;
@@ -142,7 +150,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       // under a gradient tape these few [C] ops are recorded but lie on no path to the loss.
       applyBatchNormUpdates(pending);
     }
-    const bn = (t: tf.Tensor4D, name: string) => batchNorm(t, bnOf(name), training, pending);
+    const bn: Norm = (t, name) => batchNorm(t, bnOf(name), training, pending);
     try {
       return tf.tidy(() => run(x, training, bn, taps));
     } catch (error) {
@@ -152,19 +160,18 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     }
   };
 
-  const run = (
-    x: tf.Tensor4D,
-    training: boolean,
-    bn: (t: tf.Tensor4D, name: string) => tf.Tensor4D,
-    taps?: ForwardTaps,
-  ): tf.Tensor2D => {
-    /** One stem or block layer on its path's activation (the block loop does the addition). */
-    const apply = (t: tf.Tensor4D, l: Layer): tf.Tensor4D => {
+  type Apply = (t: tf.Tensor4D, l: Layer) => tf.Tensor4D;
+  type Norm = (t: tf.Tensor4D, name: string) => tf.Tensor4D;
+
+  /** One stem or block layer on its path's activation (the block loop does the addition). */
+  const applier =
+    (training: boolean, bn: Norm): Apply =>
+    (t, l) => {
       switch (l.op) {
         case 'conv':
           return conv(t, l);
         case 'bn':
-          return bn(t, l.name);
+          return training && model.recompute ? checkpointedNorm(bn, l.name)(t) : bn(t, l.name);
         case 'relu':
           return tf.relu(t);
         case 'dropout':
@@ -178,6 +185,60 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       }
     };
 
+  /** A residual block on its input; the taps see each layer (eval forwards only). */
+  const runBlock = (block: Row, h: tf.Tensor4D, apply: Apply, taps?: ForwardTaps) => {
+    // Both paths start from the block's input; with no shortcut layers (identity) the
+    // addition adds the input itself, and a plain net has no addition at all.
+    let out = h;
+    let shortcut = h;
+    block.layers.forEach((l, index) => {
+      if (l.op === 'add') {
+        taps?.add?.(block, out, shortcut);
+        out = tf.add(out, shortcut);
+      } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
+      else out = apply(out, l);
+      taps?.layer?.(block, index, l.branch === 'shortcut' ? shortcut : out);
+    });
+    return out;
+  };
+
+  /**
+   * A training batch norm as a checkpointed op, inside a checkpointed block: TF.js's batch-norm
+   * gradient makes about ten full-size tensors, which would otherwise all live until the
+   * block's backward ends. Like the block, its recompute queues its statistics in a scratch list.
+   */
+  const checkpointedNorm = (bn: Norm, name: string) => {
+    const scratch: PendingBatchNormUpdate[] = [];
+    const layer = bnOf(name);
+    return checkpointed(
+      (x) => bn(x, name),
+      (x) => batchNorm(x, layer, true, scratch),
+      [layer.gamma, layer.beta],
+      () => discardBatchNormUpdates(scratch),
+    );
+  };
+
+  /**
+   * The block as a checkpointed op (recompute.ts). Its recompute normalises with the same batch
+   * statistics (same input, same weights) but queues them in a scratch list, dropped after the
+   * block's backward: the forward already queued them once.
+   */
+  const checkpointedBlock = (block: Row, bn: Norm) => {
+    const scratch: PendingBatchNormUpdate[] = [];
+    const recomputeBn: Norm = (t, name) => batchNorm(t, bnOf(name), true, scratch);
+    const blockParams = [...params]
+      .filter(([name]) => name.startsWith(`${block.name}.`))
+      .map(([, v]) => v);
+    return checkpointed(
+      (x) => runBlock(block, x, applier(true, bn)),
+      (x) => runBlock(block, x, applier(true, recomputeBn)),
+      blockParams,
+      () => discardBatchNormUpdates(scratch),
+    );
+  };
+
+  const run = (x: tf.Tensor4D, training: boolean, bn: Norm, taps?: ForwardTaps): tf.Tensor2D => {
+    const apply = applier(training, bn);
     const stem = plan.stem;
     let h = stem.layers.reduce((t, l, index) => {
       const y = apply(t, l);
@@ -185,19 +246,10 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       return y;
     }, x);
     for (const block of plan.blocks) {
-      // Both paths start from the block's input; with no shortcut layers (identity) the
-      // addition adds the input itself, and a plain net has no addition at all.
-      let out = h;
-      let shortcut = h;
-      block.layers.forEach((l, index) => {
-        if (l.op === 'add') {
-          taps?.add?.(block, out, shortcut);
-          out = tf.add(out, shortcut);
-        } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
-        else out = apply(out, l);
-        taps?.layer?.(block, index, l.branch === 'shortcut' ? shortcut : out);
-      });
-      h = out;
+      // Blocks hold no random layers (dropout is the stem's), so a recompute is exact.
+      const recompute =
+        training && model.recompute && !block.layers.some((l) => l.op === 'dropout');
+      h = recompute ? checkpointedBlock(block, bn)(h) : runBlock(block, h, apply, taps);
     }
 
     const { pool, fc } = plan;
@@ -218,12 +270,13 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     );
   };
 
-  return {
+  const model: Model = {
     spec,
     plan,
     params,
     buffers,
     forward,
+    recompute: options.recompute ?? false,
     applyBatchNormUpdates: () => applyBatchNormUpdates(pending),
     discardBatchNormUpdates: () => discardBatchNormUpdates(pending),
     pendingBatchNormUpdates: () => pending.length,
@@ -242,4 +295,5 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       buffers.clear();
     },
   };
+  return model;
 }

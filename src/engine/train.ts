@@ -88,11 +88,20 @@ export interface TrainerOptions {
   stepsPerEpoch: number;
   /** Continue from this checkpoint instead of from the seeded initial weights. */
   checkpoint?: Checkpoint;
+  /** Gradient checkpointing per block (model.ts, recompute.ts): less memory, more time. */
+  recompute?: boolean;
+  /**
+   * Train each batch as micro-batches of at most this many images, accumulating their
+   * gradients into one optimizer step (preflight.ts picks it when a batch does not fit).
+   * Batch norm then normalises with each micro-batch's statistics and updates its running
+   * statistics once per micro-batch, as PyTorch does under gradient accumulation.
+   */
+  microBatch?: number;
 }
 
 export function createTrainer(options: TrainerOptions): Trainer {
   const { spec, recipe, stats, stepsPerEpoch } = options;
-  const model = buildModel(spec, { seed: recipe.seed });
+  const model = buildModel(spec, { seed: recipe.seed, recompute: options.recompute });
   const optimizer = createOptimizer(recipe.optimizer);
   // Augmentation has its own stream so that changing the model never changes the data order.
   const saved = options.checkpoint;
@@ -111,6 +120,30 @@ export function createTrainer(options: TrainerOptions): Trainer {
     model.setDropoutRngState(saved.dropoutRng);
   }
 
+  /**
+   * One micro-batch's forward and backward: its gradients scaled by `weight` (its share of the
+   * step's images, so that summed over the micro-batches they are the whole batch's mean-loss
+   * gradients), its loss and its top-1 count. Its batch-norm statistics are queued.
+   */
+  async function microStep(batch: Batch, weight: number) {
+    const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
+    const x = tf.tidy(() =>
+      augmentBatch(toTensor(batch.pixels, batch.size), recipe.augment, rng, stats.mean, stats.std),
+    );
+    let correct: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(x, true);
+      correct = tf.keep(correctTop1(logits, labels));
+      const loss = crossEntropy(logits, labels, recipe.labelSmoothing);
+      return weight === 1 ? loss : tf.mul(loss, weight);
+    }, trainable);
+    tf.dispose([x, labels]);
+    // Both read-backs in flight at once: one wait for the device per step, not two.
+    const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
+    tf.dispose([value, correct!]);
+    return { grads, loss: loss / weight, correct: correctCount };
+  }
+
   async function step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult> {
     const { schedule, epochs } = recipe;
     const lr = learningRate(
@@ -122,27 +155,25 @@ export function createTrainer(options: TrainerOptions): Trainer {
       epochs,
     );
     const momentum = scheduledMomentum(schedule, epoch, stepInEpoch, stepsPerEpoch, epochs);
-    const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
-    const x = tf.tidy(() =>
-      augmentBatch(toTensor(batch.pixels, batch.size), recipe.augment, rng, stats.mean, stats.std),
-    );
-    let correct: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x, true);
-      correct = tf.keep(correctTop1(logits, labels));
-      return crossEntropy(logits, labels, recipe.labelSmoothing);
-    }, trainable);
-    tf.dispose([x, labels]);
-    // Both read-backs in flight at once: one wait for the device per step, not two.
-    const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
-    tf.dispose([value, correct!]);
-
-    if (!isFiniteLoss(loss)) {
-      tf.dispose(Object.values(grads));
-      model.discardBatchNormUpdates();
-      throw new DivergedError(stepsDone);
+    // Gradient accumulation (options.microBatch): the optimizer sees the whole batch's gradient,
+    // as PyTorch's loss/k + k backward() calls + one optimizer.step() gives.
+    const parts = splitBatch(batch, options.microBatch ?? batch.size);
+    let summed: tf.NamedTensorMap | null = null;
+    let loss = 0;
+    let correct = 0;
+    for (const part of parts) {
+      const weight = part.size / batch.size;
+      const result = await microStep(part, weight);
+      loss += result.loss * weight;
+      correct += result.correct;
+      if (!isFiniteLoss(result.loss)) {
+        tf.dispose([...Object.values(result.grads), ...Object.values(summed ?? {})]);
+        model.discardBatchNormUpdates();
+        throw new DivergedError(stepsDone);
+      }
+      summed = summed ? accumulate(summed, result.grads) : result.grads;
     }
-    let named = new Map(Object.entries(grads).map(([v, g]) => [nameOf.get(v)!, g]));
+    let named = new Map(Object.entries(summed!).map(([v, g]) => [nameOf.get(v)!, g]));
     if (recipe.gradClip > 0) {
       const clipped = clipGradNorm(named, recipe.gradClip);
       tf.dispose([...named.values(), clipped.totalNorm]);
@@ -152,7 +183,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     tf.dispose([...named.values()]);
     model.applyBatchNormUpdates();
     stepsDone++;
-    return { loss, correct: correctCount, lr };
+    return { loss, correct, lr };
   }
 
   async function evaluate(batches: Iterable<Batch>): Promise<Evaluation> {
@@ -212,6 +243,29 @@ export function createTrainer(options: TrainerOptions): Trainer {
       model.dispose();
     },
   };
+}
+
+/** The batch in consecutive parts of at most `size` images (views, no copies). */
+export function splitBatch(batch: Batch, size: number): Batch[] {
+  if (size >= batch.size) return [batch];
+  const parts: Batch[] = [];
+  for (let start = 0; start < batch.size; start += size) {
+    const n = Math.min(size, batch.size - start);
+    parts.push({
+      pixels: batch.pixels.subarray(start * 3072, (start + n) * 3072),
+      labels: batch.labels.subarray(start, start + n),
+      size: n,
+    });
+  }
+  return parts;
+}
+
+/** sum + next, disposing both inputs. */
+function accumulate(sum: tf.NamedTensorMap, next: tf.NamedTensorMap): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const key of Object.keys(sum)) out[key] = tf.add(sum[key], next[key]);
+  tf.dispose([...Object.values(sum), ...Object.values(next)]);
+  return out;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
