@@ -12,6 +12,8 @@ import type { ArchSpec } from '../spec/types';
 import { CIFAR10_STATS } from './augment';
 import { defaultGroupedConvStrategy } from './groupedConv';
 import { buildLayersBaseline, trainableParams } from './layersBaseline';
+import { measureTrainingMemory } from './memory';
+import { memoryBudget, planMemory } from './preflight';
 import { createTrainer, type Batch } from './train';
 
 export interface BenchOptions {
@@ -217,6 +219,13 @@ export interface BenchRequest extends BenchOptions {
   preset?: string;
   /** Cardinalities of the sweep (instead of a preset). */
   sweep?: number[];
+  /** WASM threads (setBackend.ts's BackendOptions.threads); read when the backend starts. */
+  threads?: number;
+  /**
+   * Instead of timing: the preset's memory per training step at this batch (memory.ts), as
+   * the preflight plans it ('planned'), or the plain step without checkpointing ('plain').
+   */
+  memory?: 'planned' | 'plain';
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
@@ -227,5 +236,15 @@ export async function runBenchmark(request: BenchRequest): Promise<object> {
   }
   const preset = request.preset ?? '';
   if (!Object.hasOwn(PRESETS, preset)) throw new Error(`unknown preset "${preset}"`);
-  return { ...opts, preset, ...(await benchNetwork(PRESETS[preset].spec, opts)) };
+  const spec = PRESETS[preset].spec;
+  if (request.memory) {
+    const recipe = { ...presetRecipe('quick')!, batchSize: request.batch };
+    const plan = planMemory(spec, recipe, memoryBudget());
+    const measured = await measureTrainingMemory(spec, request.batch, request.steps, {
+      recompute: request.memory === 'planned' && plan.recompute,
+      microBatch: request.memory === 'planned' ? plan.microBatch : request.batch,
+    });
+    return { batch: request.batch, preset, plan, measured };
+  }
+  return { ...opts, preset, ...(await benchNetwork(spec, opts)) };
 }

@@ -39,6 +39,8 @@ export interface StepMemory {
 
 export interface TrainingMemory {
   batch: number;
+  /** Images per forward/backward (micro-batches with gradient accumulation when < batch). */
+  microBatch: number;
   /** Whether blocks were checkpointed (recompute.ts). */
   recompute: boolean;
   /** trainingMemoryBytes(spec, batch, 1): SGD with momentum, as the bench's recipe. */
@@ -68,9 +70,10 @@ export async function measureTrainingMemory(
   spec: ArchSpec,
   batch: number,
   steps = 2,
-  recompute = false,
+  { recompute = false, microBatch = batch }: { recompute?: boolean; microBatch?: number } = {},
 ): Promise<TrainingMemory> {
-  const estimateBytes = trainingMemoryBytes(spec, batch, 1);
+  // The estimate of what one forward/backward holds: one micro-batch's.
+  const estimateBytes = trainingMemoryBytes(spec, Math.min(batch, microBatch), 1);
   const heapBeforeBytes = wasmHeapBytes();
   // The quick recipe trains without augmentation: the figure is the network's alone.
   const recipe = { ...presetRecipe('quick')!, batchSize: batch };
@@ -85,6 +88,7 @@ export async function measureTrainingMemory(
       stats: CIFAR10_STATS,
       stepsPerEpoch: 1e6,
       recompute,
+      microBatch,
     });
     for (let i = 0; i < steps; i++) {
       const start = performance.now();
@@ -118,6 +122,7 @@ export async function measureTrainingMemory(
   const heapBytes = failed?.heapBytes ?? records.at(-1)?.heapBytes ?? null;
   return {
     batch,
+    microBatch: Math.min(batch, microBatch),
     recompute,
     estimateBytes,
     heapBeforeBytes,

@@ -200,7 +200,10 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
       }
       try {
         await tasks;
-        const init = await initBackend(request.backend, { wasmPaths });
+        const init = await initBackend(request.backend, {
+          wasmPaths,
+          threads: request.bench.threads,
+        });
         lastInit = { choice: request.backend, init };
         const result = await runBenchmark(request.bench);
         post({ type: 'bench-result', runId: request.runId, result: { ...init, ...result } });
