@@ -23,26 +23,55 @@ export function checkpointed(
   params: tf.Variable[],
   afterRecompute: () => void = () => undefined,
 ): (x: tf.Tensor4D) => tf.Tensor4D {
+  let input: tf.Tensor4D | null = null;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
-    const save = args[args.length - 1] as tf.GradSaveFunc;
     // customGrad runs this with the tape off and inside a tidy: nothing but y (and what the
     // forward tf.keep()s, the BN statistics) outlives it.
     const value = forward(x);
-    save([x]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        blockGradients(
-          recompute,
-          saved[0] as tf.Tensor4D,
-          params,
-          dy as tf.Tensor4D,
-          afterRecompute,
-        ),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const saved = input!;
+        try {
+          return blockGradients(recompute, saved, params, dy as tf.Tensor4D, afterRecompute);
+        } finally {
+          release(saved);
+        }
+      },
     };
   });
-  return (x) => op(x, ...params) as tf.Tensor4D;
+  return (x) => {
+    const { gradientDepth, kernelDepth } = tf.engine().state;
+    if (gradientDepth > 0 && kernelDepth === 0) {
+      // Under a gradient tape: hold x itself until the backward. customGrad's save() would
+      // hold a copy (on WASM, Identity copies), one more tensor per block.
+      input = x;
+      hold(x);
+    }
+    return op(x, ...params) as tf.Tensor4D;
+  };
+}
+
+/** Inputs held for a backward that has not run yet (see releaseCheckpointInputs). */
+const held = new Set<tf.Tensor>();
+
+function hold(x: tf.Tensor): void {
+  tf.keep(x);
+  held.add(x);
+}
+
+function release(x: tf.Tensor): void {
+  if (held.delete(x)) x.dispose();
+}
+
+/**
+ * Frees the inputs of checkpointed ops whose backward never ran (a forward without a gradient
+ * step, an error half-way through the backward). The train step calls it after each backward.
+ */
+export function releaseCheckpointInputs(): void {
+  for (const x of held) x.dispose();
+  held.clear();
 }
 
 function blockGradients(

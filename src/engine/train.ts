@@ -16,6 +16,7 @@ import {
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
+import { releaseCheckpointInputs } from './recompute';
 import { learningRate, scheduledMomentum } from './schedule';
 
 /** A batch as the data layer hands it over: CIFAR's CHW uint8 pixels and the labels. */
@@ -131,13 +132,19 @@ export function createTrainer(options: TrainerOptions): Trainer {
       augmentBatch(toTensor(batch.pixels, batch.size), recipe.augment, rng, stats.mean, stats.std),
     );
     let correct: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x, true);
-      correct = tf.keep(correctTop1(logits, labels));
-      const loss = crossEntropy(logits, labels, recipe.labelSmoothing);
-      return weight === 1 ? loss : tf.mul(loss, weight);
-    }, trainable);
-    tf.dispose([x, labels]);
+    let gradients: ReturnType<typeof tf.variableGrads>;
+    try {
+      gradients = tf.variableGrads(() => {
+        const logits = model.forward(x, true);
+        correct = tf.keep(correctTop1(logits, labels));
+        const loss = crossEntropy(logits, labels, recipe.labelSmoothing);
+        return weight === 1 ? loss : tf.mul(loss, weight);
+      }, trainable);
+    } finally {
+      releaseCheckpointInputs();
+      tf.dispose([x, labels]);
+    }
+    const { value, grads } = gradients;
     // Both read-backs in flight at once: one wait for the device per step, not two.
     const [[loss], [correctCount]] = await Promise.all([value.data(), correct!.data()]);
     tf.dispose([value, correct!]);
