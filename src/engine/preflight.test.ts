@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { trainingMemoryBytes } from '../spec/analyze';
+import { DEMOS } from '../spec/demos';
 import { PRESETS } from '../spec/presets';
+import { cardinalityStudy } from '../spec/study';
 import { presetRecipe } from '../spec/recipes';
 import {
   MEMORY_FACTOR,
@@ -66,5 +68,26 @@ describe('planMemory', () => {
     const gpu: MemoryBudget = { totalBytes: null, tensorBytes: oneImage * 64, source: 'gpu' };
     expect(planMemory(spec('resnet20'), recipe(64), gpu).microBatch).toBe(64);
     expect(planMemory(spec('resnet20'), recipe(128), gpu).microBatch).toBe(64);
+  });
+});
+
+describe('the runs the page offers fit WASM (calibrated estimate within the heap budget)', () => {
+  it("every Learn demo's quick size", () => {
+    for (const demo of DEMOS) {
+      for (const run of demo.sizes.quick.runs) {
+        const plan = planMemory(run.spec, run.recipe, wasm);
+        expect(plan.needBytes, `${demo.id}: ${run.label}`).toBeLessThanOrEqual(WASM_BUDGET_BYTES);
+      }
+    }
+  });
+
+  it("the study's default queue: resnext20_4x16d, C = 1, 2, 4, 8 at equal complexity, batch 128", () => {
+    const study = cardinalityStudy(spec('resnext20_4x16d'), [1, 2, 4, 8], true);
+    expect(study.arms).toHaveLength(4);
+    for (const arm of study.arms) {
+      const plan = planMemory(arm.spec, recipe(128), wasm);
+      expect(plan.microBatch, `C = ${arm.cardinality}`).toBe(128);
+      expect(plan.needBytes).toBeLessThanOrEqual(WASM_BUDGET_BYTES);
+    }
   });
 });
