@@ -2,6 +2,7 @@
 // the same layers and parameter count) and batch timed in PyTorch on the CPU with as many
 // threads as our run used, in the same run, and the ratio of the two img/s.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,8 @@ function run(command: string, args: string[]): Promise<string> {
 export async function benchPytorch(
   request: BenchRequest,
   threads: number,
-  python = process.env.PYTHON ?? 'python3',
+  // Debian's python3-torch lives in /usr/bin/python3 (a pyenv python3 on PATH may lack it).
+  python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
 ): Promise<TorchBench | { skipped: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'cardinal-torch-'));
   try {

@@ -42,35 +42,48 @@ export function checkpointed(
     };
   });
   return (x) => {
-    const { gradientDepth, kernelDepth } = tf.engine().state;
-    if (gradientDepth > 0 && kernelDepth === 0) {
-      // Under a gradient tape: hold x itself until the backward. customGrad's save() would
-      // hold a copy (on WASM, Identity copies), one more tensor per block.
-      input = x;
-      hold(x);
-    }
+    // Under a gradient tape: hold x itself until the backward. customGrad's save() would
+    // hold a copy (on WASM, Identity copies), one more tensor per block.
+    input = holdForBackward(x);
     return op(x, ...params) as tf.Tensor4D;
   };
 }
 
-/** Inputs held for a backward that has not run yet (see releaseCheckpointInputs). */
+/** Aliases held for a backward that has not run yet (see releaseCheckpointInputs). */
 const held = new Set<tf.Tensor>();
 
-function hold(x: tf.Tensor): void {
-  tf.keep(x);
-  held.add(x);
+/**
+ * When a gradient tape records the op about to run: an alias of x that lives until
+ * release(alias) in the op's backward — a reshape to the same shape, which shares x's data
+ * (customGrad's save() would copy it: on WASM, Identity copies). The caller's x is left as it
+ * was. Outside a tape: null, nothing is held.
+ */
+export function holdForBackward<T extends tf.Tensor>(x: T): T | null {
+  const { gradientDepth, kernelDepth } = tf.engine().state;
+  if (gradientDepth === 0 || kernelDepth > 0) return null;
+  // Made with the tape paused: the alias is no node of it.
+  const alias = tf.tidy(() => {
+    tf.engine().state.kernelDepth++;
+    try {
+      return tf.keep(tf.reshape(x, x.shape));
+    } finally {
+      tf.engine().state.kernelDepth--;
+    }
+  }) as T;
+  held.add(alias);
+  return alias;
 }
 
-function release(x: tf.Tensor): void {
-  if (held.delete(x)) x.dispose();
+export function release(alias: tf.Tensor): void {
+  if (held.delete(alias)) alias.dispose();
 }
 
 /**
- * Frees the inputs of checkpointed ops whose backward never ran (a forward without a gradient
- * step, an error half-way through the backward). The train step calls it after each backward.
+ * Frees the aliases of ops whose backward never ran (a forward without a gradient step, an
+ * error half-way through the backward). The train step calls it after each backward.
  */
 export function releaseCheckpointInputs(): void {
-  for (const x of held) x.dispose();
+  for (const alias of held) alias.dispose();
   held.clear();
 }
 
