@@ -33,7 +33,10 @@ describe('planMemory', () => {
   });
 
   it('splits into equal micro-batches when even the recompute does not fit', () => {
-    const budget = { ...wasm, totalBytes: trainingMemoryBytes(spec('resnet20'), 40, 1) * 1.8 };
+    const budget = {
+      ...wasm,
+      totalBytes: trainingMemoryBytes(spec('resnet20'), 40, 1) * MEMORY_FACTOR.recompute,
+    };
     const plan = planMemory(spec('resnet20'), recipe(128), budget);
     expect(plan.recompute).toBe(true);
     // ceil(128 / 40) = 4 parts of 32.

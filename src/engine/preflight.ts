@@ -13,11 +13,12 @@ import type { ArchSpec, Recipe } from '../spec/types';
 /**
  * Bytes the backend really held per byte of the estimate, measured on WASM (heap high-water
  * after 2 steps ÷ trainingMemoryBytes with SGD+momentum, 2026-12-01, `npm run bench --
- * --memory`): plain steps 6.7–7.1× (ResNet-20/56, every batch, resnext20_4x16d more: its split
- * grouped convs), checkpointed steps 1.35–1.66× (tensors 1.34–1.36×; the rest the heap's own
- * slack). Rounded up, so a plan that fits leaves headroom.
+ * --memory`): plain steps 6.0–7.2× (ResNet-20/56, resnext20_4x16d, batch 32–128); checkpointed
+ * steps 0.45–1.35× (ResNet-20 bs 32 1.15, bs 128 1.22; resnext20_4x16d bs 32 1.22, bs 64 1.35;
+ * ResNet-56/110 below 1: the estimate counts every activation, a checkpointed step keeps block
+ * boundaries). Rounded up, so a plan that fits leaves headroom.
  */
-export const MEMORY_FACTOR = { plain: 7.5, recompute: 1.8 } as const;
+export const MEMORY_FACTOR = { plain: 7.5, recompute: 1.5 } as const;
 
 /** The smallest micro-batch the preflight will train with: below it batch norm is too noisy. */
 export const MIN_MICRO_BATCH = 8;
