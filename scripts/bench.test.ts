@@ -27,6 +27,7 @@ describe('npm run bench: options', () => {
       node: false,
       browserArgs: ['--enable-foo'],
       verbose: false,
+      vsPytorch: false,
     });
     const sweep = parseArgs(['--cardinality-sweep', '--cardinalities=1,4', '--backend=webgpu']);
     expect(sweep).toMatchObject({ request: { sweep: [1, 4] }, backend: 'webgpu' });
@@ -55,6 +56,17 @@ describe('npm run bench: options', () => {
       backend: 'webgpu',
       node: true,
     });
+  });
+
+  it('takes --threads, --memory [plain] and --vs-pytorch for a preset', () => {
+    const o = parseArgs(['--preset', 'resnet20', '--threads', '2', '--memory', 'plain']);
+    expect(o).toMatchObject({ request: { threads: 2, memory: 'plain' } });
+    expect(parseArgs(['--preset', 'resnet20', '--memory'])).toMatchObject({
+      request: { memory: 'planned' },
+    });
+    expect(parseArgs(['--preset', 'resnet20', '--vs-pytorch'])).toMatchObject({ vsPytorch: true });
+    expect(() => parseArgs(['--cardinality-sweep', '--memory'])).toThrow(/need --preset/);
+    expect(() => parseArgs(['--preset', 'resnet20', 'plain'])).toThrow(/plain/);
   });
 
   it.each([

@@ -28,6 +28,7 @@ import {
   type ScriptIo,
 } from './lib/cli';
 import { BrowserSession } from './lib/session';
+import { benchPytorch } from './lib/vsPytorch';
 
 const USAGE = [
   'usage: npm run bench -- (--preset <name> | --cardinality-sweep [--cardinalities 1,8,32])',
@@ -36,6 +37,10 @@ const USAGE = [
   '         [--kernels stock|cardinal|both (a preset: cardinal; the sweep: both)]',
   '         [--no-baseline] [--json]',
   '         [--node (in Node, not in headless Chromium: wasm, cpu or webgpu via dawn.node)]',
+  '         [--threads N (WASM threads; default: every core in the browser, 1 in Node)]',
+  '         [--memory [plain] (memory per step instead of speed: as the preflight plans it,',
+  '          or the plain step without checkpointing)]',
+  '         [--vs-pytorch (also time the same network and batch in PyTorch, same threads)]',
 ].join('\n');
 
 export interface BenchCliOptions {
@@ -44,6 +49,7 @@ export interface BenchCliOptions {
   node: boolean;
   browserArgs: string[];
   verbose: boolean;
+  vsPytorch: boolean;
 }
 
 export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
@@ -60,6 +66,9 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
     verbose: false,
     kernels: undefined as KernelChoice | undefined,
     baseline: true,
+    threads: 0,
+    memory: null as 'planned' | 'plain' | null,
+    vsPytorch: false,
   };
   const scanned = scanArgs(argv, (arg, value) => {
     switch (arg) {
@@ -111,6 +120,19 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
         break;
       case '--json':
         break; // the only output format; accepted so that bench and train take the same flags
+      case '--threads':
+        o.threads = wholeNumber(value(), arg, 1, 1024);
+        break;
+      case '--memory':
+        o.memory = 'planned';
+        break;
+      case 'plain':
+        if (o.memory !== 'planned') throw unknownArgument(arg);
+        o.memory = 'plain';
+        break;
+      case '--vs-pytorch':
+        o.vsPytorch = true;
+        break;
       default:
         throw unknownArgument(arg);
     }
@@ -136,6 +158,9 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
   if (o.node && o.browserArgs.length) {
     throw new UsageError('--browser-arg needs the browser: leave out --node', false);
   }
+  if ((o.memory || o.vsPytorch) && !o.preset) {
+    throw new UsageError('--memory and --vs-pytorch need --preset', false);
+  }
   const { batch, steps, warmup } = o;
   return {
     request: {
@@ -145,11 +170,14 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       ...(o.sweep ? { sweep: o.cardinalities } : { preset: o.preset }),
       ...(o.kernels ? { kernels: o.kernels } : {}),
       ...(o.baseline ? {} : { baseline: false }),
+      ...(o.threads ? { threads: o.threads } : {}),
+      ...(o.memory ? { memory: o.memory } : {}),
     },
     backend: o.backend,
     node: o.node,
     browserArgs: o.browserArgs,
     verbose: o.verbose,
+    vsPytorch: o.vsPytorch,
   };
 }
 
@@ -174,7 +202,10 @@ async function benchInNode(
   const wasmDir = fileURLToPath(
     new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url),
   );
-  const init = await initBackend(options.backend, { wasmPaths: wasmDir });
+  const init = await initBackend(options.backend, {
+    wasmPaths: wasmDir,
+    threads: options.request.threads,
+  });
   const result = await runBenchmark(options.request, log);
   return { ...init, runtime: `node ${process.version}`, ...result };
 }
@@ -209,6 +240,25 @@ async function benchInBrowser(
   return { backend: name, adapter, why, runtime, ...figures };
 }
 
+/** Adds PyTorch's figures on as many threads as ours ran, and ours ÷ theirs (--vs-pytorch). */
+async function withPytorch(
+  result: BenchResult,
+  options: BenchCliOptions,
+  log: (l: string) => void,
+) {
+  const threads = result.threads ?? 1;
+  log(`timing the same network in PyTorch (CPU, ${threads} thread${threads === 1 ? '' : 's'})…`);
+  const pytorch = await benchPytorch(options.request, threads);
+  const ours = Number(result.imgPerSec);
+  if ('skipped' in pytorch) return { ...result, pytorch };
+  const ratio = Number((ours / pytorch.imgPerSec).toFixed(3));
+  log(
+    `ours ${ours} img/s vs PyTorch ${pytorch.imgPerSec} img/s on ${threads} thread(s): ` +
+      `${(100 * ratio).toFixed(0)}%`,
+  );
+  return { ...result, pytorch, vsPytorch: ratio, vsPytorchIs: 'our img/s ÷ PyTorch img/s' };
+}
+
 export async function runCli(argv: string[], io: ScriptIo = processIo()): Promise<number> {
   let options: BenchCliOptions;
   try {
@@ -225,7 +275,8 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
   }
   const log = (line: string) => io.stderr.write(`${line}\n`);
   const started = performance.now();
-  const print = (result: BenchResult) => {
+  const print = async (measured: BenchResult) => {
+    const result = options.vsPytorch ? await withPytorch(measured, options, log) : measured;
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (/software fallback|swiftshader/i.test(result.adapter) && result.backend !== 'wasm') {
       log(`note: ${result.backend} ran on a software adapter (${result.adapter}), not a GPU`);
@@ -235,7 +286,7 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
   };
   if (options.node) {
     try {
-      return print(await benchInNode(options, log));
+      return await print(await benchInNode(options, log));
     } catch (error) {
       log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return 1;
@@ -248,7 +299,7 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
     verbose: options.verbose,
   });
   try {
-    return print(await benchInBrowser(options, session, log));
+    return await print(await benchInBrowser(options, session, log));
   } catch (error) {
     if (session.interrupted) return 130; // the session is closing everything; its doing
     log(`error: ${errorMessage(error)}`);

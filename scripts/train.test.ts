@@ -179,8 +179,10 @@ describe.skipIf(!existsSync(chromiumPath))('npm run train in headless Chromium',
       '--trace-steps',
     ]);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.lines.map((l) => l.type)).toEqual(['epoch', 'summary']);
-    const [epoch, summary] = run.lines;
+    expect(run.lines.map((l) => l.type)).toEqual(['memory-plan', 'epoch', 'summary']);
+    const [plan, epoch, summary] = run.lines;
+    // The preflight's plan for resnet8 at its batch: it fits WASM as it is.
+    expect(plan).toMatchObject({ microBatch: plan.batch, recompute: false, note: null });
     expect(epoch).toMatchObject({ epoch: 1, epochs: 1 });
     expect(epoch.perClassAcc).toHaveLength(10);
     for (const key of ['trainLoss', 'testLoss', 'imagesPerSecond']) {

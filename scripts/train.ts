@@ -129,6 +129,20 @@ export async function runCli(argv: string[], io: TrainIo = processIo()): Promise
           ready = event;
           for (const line of readyLines(event)) log(line);
           return;
+        case 'memory-plan': {
+          // The preflight's plan; with --json also a record, so a script sees micro-batching.
+          const { plan } = event;
+          const gb = (b: number) => (b / 1e9).toFixed(2);
+          log(
+            `memory: batch ${plan.batch}` +
+              (plan.microBatch < plan.batch ? ` as micro-batches of ${plan.microBatch}` : '') +
+              `${plan.recompute ? ', blocks recomputed' : ''}; needs ≈ ${gb(plan.needBytes)} GB` +
+              ` (${plan.budget.source})`,
+          );
+          if (plan.note) log(`note: ${plan.note}`);
+          if (json) io.stdout.write(`${JSON.stringify({ type: 'memory-plan', ...plan })}\n`);
+          return;
+        }
         case 'progress': {
           last = event;
           const line = progressLine(event, recipe.epochs);

@@ -8,7 +8,7 @@
 // handlers that call process.exit(), which would skip closing the browser. So: `vite build`
 // (the project's vite.config.ts) into a temporary folder without public/data (≈ 1.5 s here),
 // and a ~40-line server on 127.0.0.1 at a port the OS picks (no free-port race). Like the
-// project's preview server it sends no COOP/COEP headers (see vite.config.ts).
+// project's preview server it sends the COOP/COEP headers, so WASM runs threaded.
 
 import { createReadStream } from 'node:fs';
 import { cp, readdir, stat } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from '@playwright/test';
 import { assertChromium, chromiumArgs, chromiumPath } from '../../e2e/chromium';
+import { CROSS_ORIGIN_ISOLATION } from '../vite/wasmThreads';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -96,6 +97,7 @@ export async function serveApp(options: { appDir: string; dataDir: string }): Pr
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'content-length': size,
       'cache-control': 'no-cache',
+      ...CROSS_ORIGIN_ISOLATION,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

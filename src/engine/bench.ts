@@ -13,6 +13,8 @@ import { defaultGroupedConvStrategy } from './groupedConv';
 import { buildLayersBaseline, trainableParams } from './layersBaseline';
 import { KERNEL_MODES, kernelMode, setKernelMode, type KernelMode } from './kernels';
 import { countStep, type StepCounts } from './stepCounters';
+import { measureTrainingMemory } from './memory';
+import { memoryBudget, planMemory } from './preflight';
 import { createTrainer, type Batch } from './train';
 import { cardinalitySweep } from './cardinalitySweep';
 
@@ -255,6 +257,13 @@ export interface BenchRequest extends BenchOptions {
   kernels?: KernelChoice;
   /** false: skip the tfjs-layers baseline (slow on a software GPU). Default true. */
   baseline?: boolean;
+  /** WASM threads (setBackend.ts's BackendOptions.threads); read when the backend starts. */
+  threads?: number;
+  /**
+   * Instead of timing: the preset's memory per training step at this batch (memory.ts), as
+   * the preflight plans it ('planned'), or the plain step without checkpointing ('plain').
+   */
+  memory?: 'planned' | 'plain';
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
@@ -270,7 +279,17 @@ export async function runBenchmark(
   }
   const preset = request.preset ?? '';
   if (!Object.hasOwn(PRESETS, preset)) throw new Error(`unknown preset "${preset}"`);
+  const spec = PRESETS[preset].spec;
+  if (request.memory) {
+    const recipe = { ...presetRecipe('quick')!, batchSize: request.batch };
+    const plan = planMemory(spec, recipe, memoryBudget());
+    const measured = await measureTrainingMemory(spec, request.batch, request.steps, {
+      recompute: request.memory === 'planned' && plan.recompute,
+      microBatch: request.memory === 'planned' ? plan.microBatch : request.batch,
+    });
+    return { batch: request.batch, preset, plan, measured };
+  }
   const kernels = request.kernels ?? kernelMode();
-  const network = await benchNetwork(PRESETS[preset].spec, opts, kernels, request.baseline ?? true);
+  const network = await benchNetwork(spec, opts, kernels, request.baseline ?? true);
   return { ...opts, preset, ...network };
 }

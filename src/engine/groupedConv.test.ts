@@ -63,7 +63,7 @@ function referenceConv(
   return out as tf.Tensor4D;
 }
 
-const STRATEGIES: GroupedConvStrategy[] = ['split', 'masked'];
+const STRATEGIES: GroupedConvStrategy[] = ['split', 'fused', 'masked'];
 
 describe('groupedConv2d', () => {
   const cases: { inC: number; outC: number; groups: number; k: number; pad: number }[] = [
@@ -117,8 +117,9 @@ describe('groupedConv2d', () => {
     tf.dispose([x, w]);
   });
 
-  it('picks split on the CPU backends and unknown ones, our kernels on webgpu unless stock', () => {
-    for (const b of ['cpu', 'wasm', 'webgl']) {
+  it('picks fused on WASM (its memory), split on cpu/webgl and unknown ones, our kernels on webgpu unless stock', () => {
+    expect(GROUPED_CONV_STRATEGY.wasm).toBe('fused');
+    for (const b of ['cpu', 'webgl']) {
       expect(GROUPED_CONV_STRATEGY[b]).toBe('split');
     }
     expect(defaultGroupedConvStrategy('somethingelse')).toBe('split');

@@ -11,17 +11,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { kernelMode, type KernelMode } from './kernels';
 import { kernelConv2d } from './kernels/kernelConv';
+import { holdForBackward, release } from './recompute';
 import { torchPadding, type PadArg } from './torchPadding';
 
 export { torchPadding, type PadArg };
 
 /**
  * 'split': split input and filter into `groups` dense convs, concatenate the outputs.
+ * 'fused': the same arithmetic as one differentiable op with its gradient in closed form
+ *   (per group: the dense conv's input and filter gradients): the gradient tape holds only x,
+ *   not the slices, the per-group outputs and the copies the tape saves of each (on WASM,
+ *   TF.js's saved tensors are copies), so the group slices live only inside the op.
  * 'masked': one dense conv with a block-diagonal filter (the grouped filter tiled, then masked).
  * 'kernel': Cardinal's WebGPU kernels: one dispatch per grouped conv and per gradient for any
  * number of groups, and a split-K filter gradient for dense convs too (webgpu only).
  */
-export type GroupedConvStrategy = 'split' | 'masked' | 'kernel';
+export type GroupedConvStrategy = 'split' | 'fused' | 'masked' | 'kernel';
 
 /**
  * The strategy each backend uses when none is asked for and our kernels are on. Measured
@@ -31,7 +36,9 @@ export type GroupedConvStrategy = 'split' | 'masked' | 'kernel';
  */
 export const GROUPED_CONV_STRATEGY: Readonly<Record<string, GroupedConvStrategy>> = {
   cpu: 'split',
-  wasm: 'split',
+  // Measured on WASM (npm run bench -- --memory): the split strategy's tape held ~3× a grouped
+  // layer's activations; fused holds x alone.
+  wasm: 'fused',
   webgl: 'split',
   webgpu: 'kernel',
 };
@@ -79,9 +86,65 @@ export function groupedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions)
   }
   const padding = torchPadding(pad);
   if (groups === 1) return tf.conv2d(x, w, stride, padding);
-  return strategy === 'masked'
-    ? maskedConv(x, w, stride, padding, groups)
-    : splitConv(x, w, stride, padding, groups);
+  if (strategy === 'masked') return maskedConv(x, w, stride, padding, groups);
+  if (strategy === 'fused') return fusedConv(x, w, stride, padding, groups);
+  return splitConv(x, w, stride, padding, groups);
+}
+
+/** The split convs as one op (see GroupedConvStrategy 'fused'). */
+function fusedConv(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  padding: PadArg,
+  groups: number,
+): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, filter] = args as [tf.Tensor4D, tf.Tensor4D];
+    const value = splitConv(input, filter, stride, padding, groups);
+    return {
+      value,
+      // x through an alias held until this backward (recompute.ts), w as it is (a variable).
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const saved = held!;
+        try {
+          return grads(dy as tf.Tensor4D, saved, filter);
+        } finally {
+          release(saved);
+        }
+      },
+    };
+  });
+  const grads = (dy: tf.Tensor4D, input: tf.Tensor4D, filter: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const dys = tf.split<tf.Tensor4D>(dy, groups, 3);
+      const xs = tf.split<tf.Tensor4D>(input, groups, 3);
+      const ws = tf.split<tf.Tensor4D>(filter, groups, 3);
+      const attrs = { strides: stride, pad: padding, dataFormat: 'NHWC' };
+      const dx = dys.map((g, i) =>
+        tf.engine().runKernel(
+          'Conv2DBackpropInput',
+          { dy: g, filter: ws[i] },
+          {
+            ...attrs,
+            inputShape: xs[i].shape,
+          },
+        ),
+      ) as tf.Tensor4D[];
+      const dw = dys.map((g, i) =>
+        tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: xs[i], dy: g },
+          {
+            ...attrs,
+            filterShape: ws[i].shape,
+          },
+        ),
+      ) as tf.Tensor4D[];
+      return [tf.concat(dx, 3), tf.concat(dw, 3)];
+    });
+  const held = holdForBackward(x);
+  return op(x, w) as tf.Tensor4D;
 }
 
 function splitConv(

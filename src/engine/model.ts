@@ -24,6 +24,7 @@ import { kernelMode } from './kernels';
 import { planBlockFusion, type Fusion } from './kernels/blockFusion';
 import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
 import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
+import { checkpointed } from './recompute';
 
 export interface BuildOptions {
   /** Seeds the initial weights and, through a separate stream, the stem's Dropout2d. */
@@ -37,6 +38,11 @@ export interface BuildOptions {
    * [N, C] row-major: 0 or 1/(1 − p)), for a training trace; nothing else reads the masks.
    */
   onDropoutMask?: (layer: string, mask: Float32Array, images: number, channels: number) => void;
+  /**
+   * Gradient checkpointing per residual block (recompute.ts): a training forward keeps only
+   * each block's input, the backward recomputes the block. Less memory, one more forward.
+   */
+  recompute?: boolean;
 }
 
 /**
@@ -79,6 +85,8 @@ export interface Model {
   discardBatchNormUpdates(): void;
   /** Training forwards whose statistics are queued × batch norms per forward. */
   pendingBatchNormUpdates(): number;
+  /** Whether training forwards checkpoint each block (BuildOptions.recompute); settable. */
+  recompute: boolean;
   /** The dropout generator's state, for checkpoints; setDropoutRngState resumes it. */
   dropoutRngState(): number;
   setDropoutRngState(state: number): void;
@@ -173,19 +181,41 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     }
   };
 
-  const run = (
-    x: tf.Tensor4D,
-    training: boolean,
-    bn: (t: tf.Tensor4D, name: string, end?: BlockEnd) => tf.Tensor4D,
-    taps?: ForwardTaps,
-  ): tf.Tensor2D => {
+  type Norm = (t: tf.Tensor4D, name: string, end?: BlockEnd) => tf.Tensor4D;
+
+  /**
+   * The block as a checkpointed op (recompute.ts). Its recompute normalises with the same batch
+   * statistics (same input, same weights) but queues them in a scratch list, dropped after the
+   * block's backward: the forward already queued them once. (Our closed-form batch norm saves
+   * only x for its backward, so the norms inside need no checkpoint of their own.)
+   */
+  const checkpointedBlock = (
+    block: Row,
+    walk: (row: Row, input: tf.Tensor4D, norm: Norm) => tf.Tensor4D,
+    bn: Norm,
+  ) => {
+    const scratch: PendingBatchNormUpdate[] = [];
+    const recomputeBn: Norm = (t, name, end = {}) =>
+      batchNorm(t, bnOf(name), true, scratch, { kernels, ...end });
+    const blockParams = [...params]
+      .filter(([name]) => name.startsWith(`${block.name}.`))
+      .map(([, v]) => v);
+    return checkpointed(
+      (x) => walk(block, x, bn),
+      (x) => walk(block, x, recomputeBn),
+      blockParams,
+      () => discardBatchNormUpdates(scratch),
+    );
+  };
+
+  const run = (x: tf.Tensor4D, training: boolean, bn: Norm, taps?: ForwardTaps): tf.Tensor2D => {
     /** One stem or block layer on its path's activation (the block loop does the addition). */
-    const apply = (t: tf.Tensor4D, l: Layer): tf.Tensor4D => {
+    const apply = (t: tf.Tensor4D, l: Layer, norm: Norm): tf.Tensor4D => {
       switch (l.op) {
         case 'conv':
           return conv(t, l);
         case 'bn':
-          return bn(t, l.name);
+          return norm(t, l.name);
         case 'relu':
           return tf.relu(t);
         case 'dropout':
@@ -205,7 +235,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
      * Training with our kernels, a BN takes on the ReLU after it, or the block's addition and
      * ReLU (kernels/blockFusion.ts); it then runs at the addition, after the shortcut's layers.
      */
-    const walk = (row: Row, input: tf.Tensor4D): tf.Tensor4D => {
+    const walk = (row: Row, input: tf.Tensor4D, norm: Norm): tf.Tensor4D => {
       const fusion = training && kernels === 'cardinal' ? fusionPlans.get(row)! : noFusion;
       let out = input;
       let shortcut = input;
@@ -217,23 +247,28 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
           deferred = { x: out, name: l.name, relu: fused.relu };
           return;
         }
-        if (fused?.op === 'bn') out = bn(out, l.name, { relu: fused.relu });
+        if (fused?.op === 'bn') out = norm(out, l.name, { relu: fused.relu });
         else if (l.op === 'add' && deferred) {
           const { x: t, name, relu } = deferred;
-          out = bn(t, name, { residual: shortcut, relu });
+          out = norm(t, name, { residual: shortcut, relu });
           deferred = null;
         } else if (l.op === 'add') {
           taps?.add?.(row, out, shortcut);
           out = tf.add(out, shortcut);
-        } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l);
-        else out = apply(out, l);
+        } else if (l.branch === 'shortcut') shortcut = apply(shortcut, l, norm);
+        else out = apply(out, l, norm);
         taps?.layer?.(row, index, l.branch === 'shortcut' ? shortcut : out);
       });
       return out;
     };
 
-    let h = walk(plan.stem, x);
-    for (const block of plan.blocks) h = walk(block, h);
+    let h = walk(plan.stem, x, bn);
+    for (const block of plan.blocks) {
+      // Blocks hold no random layers (dropout is the stem's), so a recompute is exact.
+      const recompute =
+        training && model.recompute && !block.layers.some((l) => l.op === 'dropout');
+      h = recompute ? checkpointedBlock(block, walk, bn)(h) : walk(block, h, bn);
+    }
 
     const { pool, fc } = plan;
     const pooled =
@@ -253,11 +288,12 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     );
   };
 
-  return {
+  const model: Model = {
     spec,
     plan,
     params,
     buffers,
+    recompute: options.recompute ?? false,
     forward,
     applyBatchNormUpdates: () => applyBatchNormUpdates(pending),
     discardBatchNormUpdates: () => discardBatchNormUpdates(pending),
@@ -277,4 +313,5 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
       buffers.clear();
     },
   };
+  return model;
 }

@@ -5,7 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   BACKEND_ORDER,
   isSoftwareGpu,
@@ -28,6 +28,13 @@ export interface BackendOptions {
    * counts: TF.js reads it when the wasm backend first initialises.
    */
   wasmPaths?: Parameters<typeof setWasmPaths>[0];
+  /**
+   * WASM threads: 1 for single-threaded, by default every core the machine reports (TF.js's
+   * own default is at most 4, half the cores). Threads need cross-origin isolation (the app
+   * serves COOP/COEP) and a browser; in Node the backend stays single-threaded. Read once, when
+   * the wasm backend first initialises.
+   */
+  threads?: number;
 }
 
 export interface BackendInit {
@@ -36,6 +43,8 @@ export interface BackendInit {
   adapter: string;
   /** Why this backend: what was asked for and, for 'auto', why each earlier one was skipped. */
   why: string;
+  /** WASM only: the threads its module runs (1 without cross-origin isolation or in Node). */
+  threads?: number;
 }
 
 /** No backend of the ones asked for could start here; the message says why for each. */
@@ -47,6 +56,14 @@ export class BackendUnavailableError extends Error {
 }
 
 let wasmPathsSet = false;
+let wasmThreadsSet = false;
+
+const inNode = Boolean(
+  (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node,
+);
+
+/** Threads to ask TF.js for (0: none asked, single-threaded). */
+let wasmThreads = 0;
 
 function configureWasm(options: BackendOptions): void {
   if (options.wasmPaths !== undefined && !wasmPathsSet) {
@@ -54,10 +71,33 @@ function configureWasm(options: BackendOptions): void {
     setWasmPaths(options.wasmPaths);
     wasmPathsSet = true;
   }
-  // Threaded WASM hangs setBackend in a minified build and gave no speed-up on 2 cores
-  // (DESIGN.md, WASM gotcha 2). The flag is read when the backend initialises.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (inNode || options.threads === 1) {
+    // In Node TF.js would start its pthreads from a blob: URL, which worker_threads cannot load.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  } else if (!wasmThreadsSet) {
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    wasmThreads = Math.max(1, options.threads ?? cores);
+    setThreadsCount(wasmThreads);
+    wasmThreadsSet = true;
+  }
   registerWasmTrainingKernels();
+}
+
+/**
+ * TF.js's WASM module caps its thread pool at navigator.hardwareConcurrency / 2 (and 8),
+ * assuming two hardware threads per core, whatever setThreadsCount asks: 1 thread on a 2-core
+ * machine. Its C++ reads the count once, while the module initialises; so for that moment the
+ * navigator reports twice the threads we want, and the real figure again afterwards.
+ */
+async function withWasmCoreCount<T>(start: () => Promise<T>): Promise<T> {
+  const nav = globalThis.navigator as Navigator | undefined;
+  if (!nav || wasmThreads <= 1 || wasmThreads * 2 <= nav.hardwareConcurrency) return start();
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: wasmThreads * 2, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 /** Tries one backend; returns null on success or the reason it is unusable here. */
@@ -68,18 +108,26 @@ async function tryBackend(name: BackendName, probe: BackendProbe): Promise<strin
   if (!tf.findBackendFactory(name)) return `the ${name} backend is not registered here`;
   try {
     // setBackend reports a failed initialisation as false (and logs the error to the console).
-    if (await tf.setBackend(name)) return null;
+    const ready =
+      name === 'wasm' ? withWasmCoreCount(() => tf.setBackend(name)) : tf.setBackend(name);
+    if (await ready) return null;
     return `tf.setBackend('${name}') failed to initialise (see the console)`;
   } catch (error) {
     return `tf.setBackend('${name}') threw: ${String(error)}`;
   }
 }
 
-function adapterOf(probe: BackendProbe): string {
-  // The probe reports threads where the page is cross-origin isolated; we turn them off.
-  return probe.name === 'wasm'
-    ? probe.detail.replace(/ \+ threads|, single thread/, '') + ', single thread'
-    : probe.detail;
+/** The adapter line; for WASM with the threads its module really runs, and why only one. */
+function adapterOf(probe: BackendProbe): { adapter: string; threads?: number } {
+  if (probe.name !== 'wasm') return { adapter: probe.detail };
+  const threads = getThreadsCount();
+  const base = probe.detail.replace(/ \+ threads|, single thread/, '');
+  const single = inNode
+    ? 'single thread (Node)'
+    : globalThis.crossOriginIsolated
+      ? 'single thread'
+      : 'single thread (not cross-origin isolated: no COOP/COEP headers)';
+  return { adapter: `${base}, ${threads === 1 ? single : `${threads} threads`}`, threads };
 }
 
 /**
@@ -109,7 +157,7 @@ export async function initBackend(
         choice === 'auto'
           ? [...skipped, `${name}: picked (first that initialised)`].join('; ')
           : `${name}: asked for`;
-      return { backend: name, adapter: adapterOf(probe), why };
+      return { backend: name, ...adapterOf(probe), why };
     }
     skipped.push(`${name}: ${failure}`);
   }

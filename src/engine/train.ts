@@ -26,6 +26,7 @@ import { softmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
+import { releaseCheckpointInputs } from './recompute';
 import { learningRate, scheduledMomentum } from './schedule';
 
 /**
@@ -140,6 +141,15 @@ export interface TrainerOptions {
   checkpoint?: Checkpoint;
   /** Called after each applied step with what it used and drew (a training trace). */
   onStep?: (trace: StepTrace) => void;
+  /** Gradient checkpointing per block (model.ts, recompute.ts): less memory, more time. */
+  recompute?: boolean;
+  /**
+   * Train each batch as micro-batches of at most this many images, accumulating their
+   * gradients into one optimizer step (preflight.ts picks it when a batch does not fit).
+   * Batch norm then normalises with each micro-batch's statistics and updates its running
+   * statistics once per micro-batch, as PyTorch does under gradient accumulation.
+   */
+  microBatch?: number;
 }
 
 export function createTrainer(options: TrainerOptions): Trainer {
@@ -150,6 +160,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
   let dropoutDraws: DropoutDraw[] = [];
   const model = buildModel(spec, {
     seed: recipe.seed,
+    recompute: options.recompute,
     onDropoutMask:
       onStep &&
       ((layer, mask, images, channels) =>
@@ -174,29 +185,40 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
 
   /**
-   * The forward, the loss and the gradients; loss and top-1 count read back in one wait for
-   * the device: one read-out tensor with our kernels, two reads in flight at once with stock.
-   * Disposes x and labels.
+   * One micro-batch's forward, loss and backward: its gradients scaled by `weight` (its share
+   * of the step's images, so that summed over the micro-batches they are the whole batch's
+   * mean-loss gradients), its loss and its top-1 count, read back in one wait for the device
+   * (one read-out tensor with our kernels, two reads in flight at once with stock). Its
+   * batch-norm statistics are queued. Disposes x and labels.
    */
-  async function lossAndGradients(x: tf.Tensor4D, labels: tf.Tensor1D) {
+  async function microStep(x: tf.Tensor4D, labels: tf.Tensor1D, weight: number) {
     let readout: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(x, true);
-      if (kernels === 'cardinal') {
-        const out = softmaxCrossEntropy(logits, labels, recipe.labelSmoothing);
-        readout = [out.readout];
-        return out.loss;
-      }
-      readout = [tf.keep(correctTop1(logits, labels))];
-      return crossEntropy(logits, labels, recipe.labelSmoothing);
-    }, trainable);
-    tf.dispose([x, labels]);
-    // With our kernels the read-out already holds the loss: the value is not read at all.
+    let gradients: ReturnType<typeof tf.variableGrads>;
+    try {
+      gradients = tf.variableGrads(() => {
+        const logits = model.forward(x, true);
+        let loss: tf.Scalar;
+        if (kernels === 'cardinal') {
+          const out = softmaxCrossEntropy(logits, labels, recipe.labelSmoothing);
+          readout = [out.readout];
+          loss = out.loss;
+        } else {
+          readout = [tf.keep(correctTop1(logits, labels))];
+          loss = crossEntropy(logits, labels, recipe.labelSmoothing);
+        }
+        return weight === 1 ? loss : tf.mul(loss, weight);
+      }, trainable);
+    } finally {
+      releaseCheckpointInputs();
+      tf.dispose([x, labels]);
+    }
+    const { value, grads } = gradients;
+    // With our kernels the read-out already holds the (unweighted) loss: value is not read.
     const toRead = kernels === 'cardinal' ? readout : [value, ...readout];
     const read = (await Promise.all(toRead.map((t) => t.data()))).flatMap((a) => Array.from(a));
-    const [loss, correctCount] = read;
+    const [loss, correct] = read;
     tf.dispose([value, ...readout]);
-    return { grads, loss, correctCount };
+    return { grads, loss: kernels === 'cardinal' ? loss : loss / weight, correct };
   }
 
   async function step(batch: Batch, epoch: number, stepInEpoch: number): Promise<StepResult> {
@@ -210,22 +232,39 @@ export function createTrainer(options: TrainerOptions): Trainer {
       epochs,
     );
     const momentum = scheduledMomentum(schedule, epoch, stepInEpoch, stepsPerEpoch, epochs);
-    const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, batch.size)), 'int32');
     const plans = planAugment(batch.size, recipe.augment, rng);
-    // Our kernels: bytes to input in one dispatch where the plans allow (kernels/augmentBytes.ts).
-    const x =
-      (kernels === 'cardinal' &&
-        augmentBytes(batch.pixels, batch.size, plans, stats.mean, stats.std)) ||
-      tf.tidy(() => applyAugment(toTensor(batch.pixels, batch.size), plans, stats.mean, stats.std));
     dropoutDraws = [];
-    const { grads, loss, correctCount } = await lossAndGradients(x, labels);
-
-    if (!isFiniteLoss(loss)) {
-      tf.dispose(Object.values(grads));
-      model.discardBatchNormUpdates();
-      throw new DivergedError(stepsDone);
+    // Gradient accumulation (options.microBatch): the optimizer sees the whole batch's gradient,
+    // as PyTorch's loss/k + k backward() calls + one optimizer.step() gives. The augmentation
+    // is drawn for the whole batch first, so micro-batching never changes the data.
+    const parts = splitBatch(batch, options.microBatch ?? batch.size);
+    let summed: tf.NamedTensorMap | null = null;
+    let loss = 0;
+    let correct = 0;
+    let offset = 0;
+    for (const part of parts) {
+      const partPlans = plans.slice(offset, offset + part.size);
+      offset += part.size;
+      const labels = tf.tensor1d(Int32Array.from(part.labels.subarray(0, part.size)), 'int32');
+      // Our kernels: bytes to input in one dispatch where the plans allow (kernels/augmentBytes.ts).
+      const x =
+        (kernels === 'cardinal' &&
+          augmentBytes(part.pixels, part.size, partPlans, stats.mean, stats.std)) ||
+        tf.tidy(() =>
+          applyAugment(toTensor(part.pixels, part.size), partPlans, stats.mean, stats.std),
+        );
+      const weight = part.size / batch.size;
+      const result = await microStep(x, labels, weight);
+      loss += result.loss * weight;
+      correct += result.correct;
+      if (!isFiniteLoss(result.loss)) {
+        tf.dispose([...Object.values(result.grads), ...Object.values(summed ?? {})]);
+        model.discardBatchNormUpdates();
+        throw new DivergedError(stepsDone);
+      }
+      summed = summed ? accumulate(summed, result.grads) : result.grads;
     }
-    let named = new Map(Object.entries(grads).map(([v, g]) => [nameOf.get(v)!, g]));
+    let named = new Map(Object.entries(summed!).map(([v, g]) => [nameOf.get(v)!, g]));
     if (recipe.gradClip > 0) {
       const clipped = clipGradNorm(named, recipe.gradClip);
       tf.dispose([...named.values(), clipped.totalNorm]);
@@ -246,7 +285,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       augment: plans,
       dropout: dropoutDraws,
     });
-    return { loss, correct: correctCount, lr };
+    return { loss, correct, lr };
   }
 
   async function evaluate(batches: Iterable<Batch>): Promise<Evaluation> {
@@ -311,6 +350,29 @@ export function createTrainer(options: TrainerOptions): Trainer {
 /** SGD's momentum or AdamW's beta1 when the schedule leaves it alone. */
 const defaultMomentum = ({ optimizer }: Recipe) =>
   optimizer.kind === 'sgd' ? optimizer.momentum : optimizer.beta1;
+
+/** The batch in consecutive parts of at most `size` images (views, no copies). */
+export function splitBatch(batch: Batch, size: number): Batch[] {
+  if (size >= batch.size) return [batch];
+  const parts: Batch[] = [];
+  for (let start = 0; start < batch.size; start += size) {
+    const n = Math.min(size, batch.size - start);
+    parts.push({
+      pixels: batch.pixels.subarray(start * 3072, (start + n) * 3072),
+      labels: batch.labels.subarray(start, start + n),
+      size: n,
+    });
+  }
+  return parts;
+}
+
+/** sum + next, disposing both inputs. */
+function accumulate(sum: tf.NamedTensorMap, next: tf.NamedTensorMap): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const key of Object.keys(sum)) out[key] = tf.add(sum[key], next[key]);
+  tf.dispose([...Object.values(sum), ...Object.values(next)]);
+  return out;
+}
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));

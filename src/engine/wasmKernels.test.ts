@@ -246,3 +246,17 @@ describe('a train step on wasm', () => {
     expect(counts[2]).toBe(counts[1]);
   });
 });
+
+describe('Identity on wasm', () => {
+  it('shares its input’s data (the tape saves through it) and outlives the input', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const backend = tf.backend() as unknown as { refCount(dataId: object): number };
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(backend.refCount(x.dataId)).toBe(2);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    y.dispose();
+  });
+});

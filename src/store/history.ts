@@ -2,7 +2,14 @@
 // old run can be reopened and an interrupted one resumed after a reload.
 import { createStore, del, entries, set } from 'idb-keyval';
 import { networkName, type ArchSpec, type Recipe } from '../spec';
-import type { EpochMetrics, EpochResults, ErrorCode, RunConfig } from '../worker/protocol';
+import type {
+  EpochMetrics,
+  EpochResults,
+  ErrorCode,
+  MemoryPlan,
+  RunConfig,
+} from '../worker/protocol';
+import type { Recovery } from './recovery';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
 
@@ -31,6 +38,12 @@ export interface RunRecord {
   imagesPerSecond?: number;
   /** Set on the run that shows imported weights (its checkpoint holds them, weights only). */
   imported?: ImportedRun;
+  /** The preflight's plan: how the batch trained within the backend's memory (preflight.ts). */
+  memory?: MemoryPlan;
+  /** Backend losses the page recovered from by replacing the worker (recovery.ts). */
+  recoveries?: Recovery[];
+  /** After a memory failure: the batch the page offers to continue with. */
+  smallerBatch?: number | null;
 }
 
 export interface ImportedRun {

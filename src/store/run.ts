@@ -13,6 +13,7 @@ import type { RunConfig, WorkerEvent } from '../worker/protocol';
 import { useData } from './data';
 import { downloadFile } from './download';
 import { deleteRun, downsample, loadRuns, newRunId, saveRun, type RunRecord } from './history';
+import { decideRecovery, retryConfig } from './recovery';
 import { matchingPreset, useLab } from './lab';
 
 type Progress = Extract<WorkerEvent, { type: 'progress' }>;
@@ -56,6 +57,10 @@ interface RunState {
   stopping: boolean;
   /** The epoch's evaluation under way: on the first `images` of the `of` test images. */
   evaluating: { images: number; of: number } | null;
+  /** What the page did after the backend died under the current run (recovery.ts). */
+  recoveryNote: string | null;
+  /** After an out-of-memory failure: a new run of the same experiment at `batch`. */
+  retryWithBatch(run: RunRecord, batch: number): void;
   history: RunRecord[];
   chooseBackend(backend: BackendChoice): void;
   /**
@@ -208,6 +213,9 @@ export const useRun = create<RunState>((set, get) => {
       case 'ready':
         update({ backend: event.backend, adapter: event.adapter }, { why: event.why });
         return;
+      case 'memory-plan':
+        update({ memory: event.plan });
+        return;
       case 'resumed-from':
         update({ epochs: event.history });
         return;
@@ -252,12 +260,34 @@ export const useRun = create<RunState>((set, get) => {
         );
         return;
       case 'error':
+        if (event.code === 'backend-lost' && current) {
+          recover(current, event.message, event.memory ?? false);
+          return;
+        }
         update(
           { status: 'error', error: event.message, errorCode: event.code },
           { status: 'error', progress: null, stopping: false, evaluating: null },
         );
         return;
     }
+  }
+
+  /** The backend died: a fresh worker, and the run resumes from its checkpoint (recovery.ts). */
+  function recover(run: RunRecord, message: string, memory: boolean) {
+    client?.terminate();
+    client = null;
+    const decision = decideRecovery(run, message, memory);
+    if ('error' in decision) {
+      const { error, smallerBatch } = decision;
+      const code = memory ? 'out-of-memory' : 'backend-lost';
+      update(
+        { status: 'error', error, errorCode: code, smallerBatch },
+        { status: 'error', progress: null, stopping: false, evaluating: null },
+      );
+      return;
+    }
+    launch(decision.resume, true);
+    set({ recoveryNote: decision.note });
   }
 
   /**
@@ -272,6 +302,7 @@ export const useRun = create<RunState>((set, get) => {
       why: null,
       stopping: false,
       evaluating: null,
+      recoveryNote: null,
     });
     void saveRun(run).then(() => get().loadHistory());
     preparing = run.runId;
@@ -316,6 +347,11 @@ export const useRun = create<RunState>((set, get) => {
       };
       launch(startingRecord(config), false);
       return runId;
+    },
+    recoveryNote: null,
+    retryWithBatch(run, batch) {
+      if (get().status === 'running' || get().status === 'paused') return;
+      launch(startingRecord(retryConfig(run, batch, newRunId())), false);
     },
     resumeInterrupted(run) {
       launch({ ...run, status: 'running', error: null }, true);

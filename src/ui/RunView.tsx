@@ -4,6 +4,7 @@ import { useRun } from '../store/run';
 import { ExportButton, ImportedSummary, WeightsImport } from './ExportImport';
 import { CurrentRunInside } from './inside/InsideViews';
 import { ResultsView } from './ResultsView';
+import { RunMemoryNotes } from './RunMemoryNotes';
 import { AccuracyChart, LearningRateChart, LossChart } from './RunCharts';
 
 const duration = (s: number) =>
@@ -99,6 +100,7 @@ function CurrentRun() {
           {current.error}
         </div>
       )}
+      <RunMemoryNotes run={current} />
       <div className="run-line">
         <span
           className={`status ${stopping ? 'stopping' : status}`}

@@ -13,7 +13,7 @@ import type { CachedDataset, Manifest } from '../data';
 import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice, BackendInit } from '../engine/setBackend';
 import { TrainerClient } from './client';
-import type { ExportRequest, RunConfig, WorkerEvent } from './protocol';
+import type { BackendFault, ExportRequest, RunConfig, WorkerEvent } from './protocol';
 
 export type FinalEvent = Extract<WorkerEvent, { type: 'done' | 'error' }>;
 
@@ -43,6 +43,16 @@ export interface CardinalAutomation {
    * base64, because a script reads it across the page boundary as a string.
    */
   exportRun(request: ExportRequest): Promise<{ fileName: string; base64: string; epoch: number }>;
+  /**
+   * Test hook: the page's training worker (the one the UI and the queue train in) fails as if
+   * its backend had died, after `afterSteps` more steps of the run training now or the next.
+   */
+  injectFault(fault: BackendFault, afterSteps: number): void;
+}
+
+export interface AutomationOptions {
+  /** The page's own training worker (store/run.ts), for injectFault. */
+  pageWorker?: () => TrainerClient;
 }
 
 declare global {
@@ -51,7 +61,7 @@ declare global {
   }
 }
 
-export function installAutomation(): CardinalAutomation {
+export function installAutomation(options: AutomationOptions = {}): CardinalAutomation {
   const cache = new DataCache();
   let client: TrainerClient | null = null;
   const worker = () => (client ??= new TrainerClient());
@@ -93,6 +103,7 @@ export function installAutomation(): CardinalAutomation {
         trainer.send({ type: 'bench', runId, backend, bench: request });
       });
     },
+    injectFault: () => undefined,
     exportRun(request) {
       const trainer = worker();
       return new Promise((resolve, reject) => {
@@ -114,6 +125,8 @@ export function installAutomation(): CardinalAutomation {
       });
     },
   };
+  api.injectFault = (fault, afterSteps) =>
+    (options.pageWorker?.() ?? worker()).send({ type: 'inject-fault', fault, afterSteps });
   window.cardinal = api;
   return api;
 }

@@ -30,6 +30,12 @@ export class TrainerClient {
     this.worker.postMessage(request, transfer);
   }
 
+  /** Ends the worker at once (its backend died): no event comes from it after this. */
+  terminate(): void {
+    this.worker.terminate();
+    this.listeners.clear();
+  }
+
   /** Returns the function that unsubscribes. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);

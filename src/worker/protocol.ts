@@ -7,10 +7,11 @@ import type { BenchRequest } from '../engine/bench';
 import type { BackendChoice } from '../engine/setBackend';
 import type { InsideView } from '../engine/inspect';
 import type { TraceRecord } from '../engine/trace';
+import type { MemoryPlan } from '../engine/preflight';
 import type { EpochMetrics } from '../engine/train';
 import type { ArchSpec, Recipe } from '../spec/types';
 
-export type { BackendChoice, EpochMetrics, InsideView };
+export type { BackendChoice, EpochMetrics, InsideView, MemoryPlan };
 
 export interface RunConfig {
   runId: string;
@@ -27,6 +28,11 @@ export interface RunConfig {
    * and the weights before the first step, after the last and, with stepWeights, after each.
    */
   trace?: { stepWeights: boolean };
+  /**
+   * At most this many images per forward (the preflight may choose fewer): set by the page's
+   * recovery after the backend ran out of memory (store/recovery.ts).
+   */
+  maxMicroBatch?: number;
 }
 
 export type WorkerRequest =
@@ -35,6 +41,11 @@ export type WorkerRequest =
       config: RunConfig;
       /** resume from this run's last checkpoint */ resume: boolean;
     }
+  /**
+   * Test hook: the training run fails as if the backend had died (a WASM abort, a lost GPU
+   * device) after `afterSteps` more steps, so tests can check the page's recovery.
+   */
+  | { type: 'inject-fault'; fault: BackendFault; afterSteps: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -140,10 +151,25 @@ export interface EpochResults {
   samples: { pixels: Uint8Array; labels: Uint8Array; predicted: Uint8Array };
 }
 
-export type ErrorCode = 'backend-unavailable' | 'no-data' | 'busy' | 'diverged' | 'internal';
+export type BackendFault = 'wasm-abort' | 'device-lost';
+
+/**
+ * out-of-memory: the batch does not fit the backend (the preflight refused it). backend-lost:
+ * the WASM module aborted or the GPU device was lost; the worker must be replaced.
+ */
+export type ErrorCode =
+  | 'backend-unavailable'
+  | 'backend-lost'
+  | 'no-data'
+  | 'busy'
+  | 'diverged'
+  | 'out-of-memory'
+  | 'internal';
 
 export type WorkerEvent =
   | { type: 'ready'; runId: string; backend: BackendName; adapter: string; why: string }
+  /** The preflight's plan (preflight.ts): how the batch trains within the backend's memory. */
+  | { type: 'memory-plan'; runId: string; plan: MemoryPlan }
   | {
       type: 'progress';
       runId: string;
@@ -195,7 +221,14 @@ export type WorkerEvent =
       view: InsideView;
     }
   | { type: 'inspect-failed'; runId: string; imageIndex: number; message: string }
-  | { type: 'error'; runId: string | null; code: ErrorCode; message: string }
+  | {
+      type: 'error';
+      runId: string | null;
+      code: ErrorCode;
+      message: string;
+      /** backend-lost only: whether memory was the cause (an abort, a GPU out-of-memory). */
+      memory?: boolean;
+    }
   /** A traced run (RunConfig.trace) starts: what its batches are drawn from. */
   | {
       type: 'trace-start';

@@ -13,11 +13,12 @@ import {
 import { CIFAR100_STATS, CIFAR10_STATS } from '../engine/augment';
 import type { Checkpoint } from '../engine/checkpoint';
 import type { Model } from '../engine/model';
+import { memoryBudget, planMemory } from '../engine/preflight';
 import { createTrainer, type Evaluation, type Trainer } from '../engine/train';
 import type { Recipe } from '../spec/types';
 import { loadCheckpoint, saveCheckpoint, type SavedRun } from './checkpoints';
 import { createRunTracer } from './trace';
-import type { EpochMetrics, EpochResults, RunConfig, WorkerEvent } from './protocol';
+import type { BackendFault, EpochMetrics, EpochResults, RunConfig, WorkerEvent } from './protocol';
 
 /** Set by the worker's message handler, read between steps. */
 export interface RunControl {
@@ -30,6 +31,28 @@ export interface RunControl {
    * `stepping` is the step under way: a look waits for it, so it never sees half a step.
    */
   live?: LiveModel;
+  /** Test hook (protocol's inject-fault): fail as a dead backend would, after this many steps. */
+  fault?: { kind: BackendFault; afterSteps: number };
+  /** Set when the backend died outside a step (a lost GPU device): the run ends with it. */
+  lost?: Error;
+}
+
+/** The backend died under the run (or a test said it did); the worker must be replaced. */
+export class BackendLostError extends Error {
+  constructor(
+    message: string,
+    readonly memory: boolean,
+  ) {
+    super(message);
+    this.name = 'BackendLostError';
+  }
+}
+
+/** An injected fault's error: what a real WASM abort (memory) or device loss turns into. */
+export function injectedFault(kind: BackendFault): BackendLostError {
+  return kind === 'wasm-abort'
+    ? new BackendLostError('The WASM module aborted: Aborted() (injected by a test)', true)
+    : new BackendLostError('the GPU device was lost: unknown (injected by a test)', false);
 }
 
 export interface LiveModel {
@@ -132,6 +155,9 @@ export async function runTraining(
     batchSize: recipe.batchSize,
     seed: recipe.seed,
   });
+  // Before anything is built: does the batch fit? (Throws MemoryPreflightError when not.)
+  const memory = planMemory(spec, recipe, memoryBudget(), config.maxMicroBatch);
+  post({ type: 'memory-plan', runId, plan: memory });
   const saved = resume ? await loadCheckpoint(runId) : undefined;
   const history: EpochMetrics[] = saved?.history ?? [];
   if (saved) post({ type: 'resumed-from', runId, epoch: saved.epoch, history });
@@ -144,6 +170,8 @@ export async function runTraining(
     stepsPerEpoch: source.batchesPerEpoch,
     checkpoint: saved && startingPoint(saved, recipe, source.batchesPerEpoch),
     onStep: tracer?.onStep,
+    recompute: memory.recompute,
+    microBatch: memory.microBatch,
   });
   const live: LiveModel = {
     runId,
@@ -172,7 +200,10 @@ export async function runTraining(
           post({ type: 'paused', runId });
           await new Promise<void>((wake) => (control.wake = wake));
         }
+        if (control.lost) throw control.lost;
         if (control.stopped) return true;
+        if (control.fault && control.fault.afterSteps-- <= 0)
+          throw injectedFault(control.fault.kind);
         const t0 = performance.now();
         const stepping = trainer.step(batch, epoch, batch.index);
         live.stepping = stepping;

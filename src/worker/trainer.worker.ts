@@ -4,6 +4,7 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import * as tf from '@tensorflow/tfjs';
 import { isDataError } from '../data/errors';
 import { benchEngine, runBenchmark } from '../engine/bench';
 import {
@@ -12,12 +13,13 @@ import {
   type BackendChoice,
   type BackendInit,
 } from '../engine/setBackend';
+import { MemoryPreflightError } from '../engine/preflight';
 import { DivergedError } from '../engine/train';
 import { exportRun, importWeights } from './exportImport';
 import { inspectRun, inspectTransfers } from './inspect';
 import type { ErrorCode, WorkerEvent, WorkerRequest } from './protocol';
-import { runTraining, type RunControl } from './run';
-import { explainWasmAbort } from './wasmMemory';
+import { BackendLostError, runTraining, type RunControl } from './run';
+import { explainWasmAbort, isWasmAbort } from './wasmMemory';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -30,6 +32,42 @@ const wasmPaths = {
 };
 
 let control: RunControl | null = null;
+/** A fault a test asked for before the run started (inject-fault), handed to the next run. */
+let pendingFault: RunControl['fault'];
+/**
+ * Once the backend has died, this worker answers every request with backend-lost: the page
+ * replaces it (store/recovery.ts).
+ */
+let dead: BackendLostError | null = null;
+
+/** A lost WebGPU device (or an out-of-memory error TF.js did not catch) ends the run. */
+function watchGpuDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device) return;
+  void device.lost.then((info) => {
+    dead = new BackendLostError(`the GPU device was lost: ${info.reason} ${info.message}`, false);
+    if (control) control.lost = dead;
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    if (error instanceof GPUOutOfMemoryError && control) {
+      dead = new BackendLostError(`WebGPU ran out of memory: ${error.message}`, true);
+      control.lost = dead;
+    }
+  });
+}
+
+/** The backend-lost error a failure means, or null when the backend is still usable. */
+function backendLoss(error: unknown, backend: string, batch: number): BackendLostError | null {
+  if (error instanceof BackendLostError) return error;
+  const raw = messageOf(error);
+  const explained = explainWasmAbort(raw, backend, batch);
+  if (explained) return new BackendLostError(explained, isWasmAbort(raw, backend));
+  if (backend === 'webgpu' && /device (was )?lost|GPUOutOfMemoryError|out of memory/i.test(raw)) {
+    return new BackendLostError(raw, /memory/i.test(raw));
+  }
+  return null;
+}
 /** The training run's backend initialisation (resolved once it trains). */
 let runBackend: Promise<BackendInit> | null = null;
 /** Exports and imports, one at a time; a run's start waits for the one under way. */
@@ -55,6 +93,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 function errorCode(error: unknown): ErrorCode {
   if (error instanceof DivergedError) return 'diverged';
   if (error instanceof BackendUnavailableError) return 'backend-unavailable';
+  if (error instanceof MemoryPreflightError) return 'out-of-memory';
   if (isDataError(error)) return 'no-data';
   return 'internal';
 }
@@ -72,19 +111,36 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
         });
         return;
       }
-      control = { paused: false, stopped: false };
+      if (dead) {
+        const { runId } = config;
+        post({ type: 'error', runId, code: 'backend-lost', message: dead.message, memory: false });
+        return;
+      }
+      control = { paused: false, stopped: false, fault: pendingFault };
+      pendingFault = undefined;
       try {
         runBackend = tasks.then(() => initBackend(config.backend, { wasmPaths }));
         const init = await runBackend;
         lastInit = { choice: config.backend, init };
+        if (init.backend === 'webgpu') watchGpuDevice();
         post({ type: 'ready', runId: config.runId, ...init });
         const stopped = await runTraining(config, resume, control, post);
         post({ type: 'done', runId: config.runId, stopped });
       } catch (error) {
-        const raw = messageOf(error);
         const batch = config.recipe.batchSize;
-        const message = explainWasmAbort(raw, lastInit?.init.backend ?? '', batch) ?? raw;
-        post({ type: 'error', runId: config.runId, code: errorCode(error), message });
+        const lost = backendLoss(error, lastInit?.init.backend ?? '', batch);
+        if (lost) {
+          dead = lost;
+          const { message, memory } = lost;
+          post({ type: 'error', runId: config.runId, code: 'backend-lost', message, memory });
+        } else {
+          post({
+            type: 'error',
+            runId: config.runId,
+            code: errorCode(error),
+            message: messageOf(error),
+          });
+        }
       } finally {
         control = null;
         runBackend = null;
@@ -144,7 +200,10 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
       }
       try {
         await tasks;
-        const init = await initBackend(request.backend, { wasmPaths });
+        const init = await initBackend(request.backend, {
+          wasmPaths,
+          threads: request.bench.threads,
+        });
         lastInit = { choice: request.backend, init };
         const result = await runBenchmark(request.bench);
         post({ type: 'bench-result', runId: request.runId, result: { ...init, ...result } });
@@ -174,6 +233,12 @@ self.onmessage = async ({ data: request }: MessageEvent<WorkerRequest>) => {
           post({ type: 'error', runId, code: errorCode(error), message: messageOf(error) });
         }
       });
+      return;
+    }
+    case 'inject-fault': {
+      const fault = { kind: request.fault, afterSteps: request.afterSteps };
+      if (control) control.fault = fault;
+      else pendingFault = fault;
       return;
     }
     case 'pause':
