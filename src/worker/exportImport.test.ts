@@ -208,7 +208,9 @@ describe('export and import in the worker', () => {
       events.push(e),
     );
     expect(stopped).toBe(false);
-    expect(events[0]).toMatchObject({ type: 'resumed-from', epoch: 1 });
+    // The preflight's memory plan comes first, then where the run resumes.
+    expect(events[0]).toMatchObject({ type: 'memory-plan' });
+    expect(events[1]).toMatchObject({ type: 'resumed-from', epoch: 1 });
     const progress = events.filter((e) => e.type === 'progress');
     // 16 images in batches of 8: epoch 2 is steps 3 and 4.
     expect(progress.flatMap((e) => e.steps.map((s) => s.step))).toEqual([3, 4]);
