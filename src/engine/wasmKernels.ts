@@ -13,6 +13,8 @@
 // Present but not precise enough, so replaced (wasmReductions.ts):
 // - Sum and Mean: a float32 accumulator over 32,768 batch-norm values per channel made a
 //   50-step ResNet-8 run drift 5% from PyTorch; now they add in float64.
+// Present but wrong, so replaced (wasmMaxPoolGrad.ts):
+// - MaxPoolGrad: windows whose inputs are all negative send the gradient to the wrong place.
 // The depthwise backprops are missing too, but no strategy in groupedConv.ts uses depthwise
 // convs, so they are not registered.
 //
@@ -27,6 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 // The wasm package registers its kernels on import; ours must come after, to replace some.
 import '@tensorflow/tfjs-backend-wasm';
+import { maxPoolGradKernel } from './wasmMaxPoolGrad';
 import { float64Reduction } from './wasmReductions';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -256,6 +259,7 @@ const KERNELS: [string, (existing?: tf.KernelFunc) => tf.KernelFunc | undefined]
   ['Sum', (existing) => existing && float64Reduction(existing, 'sum')],
   ['Mean', (existing) => existing && float64Reduction(existing, 'mean')],
   ['Identity', () => identityKernel],
+  ['MaxPoolGrad', () => maxPoolGradKernel],
 ];
 
 const ours = new WeakSet<tf.KernelFunc>();

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** The parts of the WASM backend a kernel uses to read and write tensors in its heap. */
-interface WasmHeapBackend {
+export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
 }
