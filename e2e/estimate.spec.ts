@@ -1,7 +1,8 @@
 // The demos' and the study's time estimates come from this computer's measured speed: a
 // calibration in the worker, then every run's img/s. The second test compares the degradation
 // demo's shortened estimate with the time its four runs really take on the real CIFAR-10
-// (figures to test-results/estimate-vs-actual.json; speed is reported, never asserted).
+// (figures to test-results/estimate-vs-actual.json; speed is reported, never asserted; it runs
+// only with E2E_ESTIMATE_VS_ACTUAL=1, being a measurement).
 import { expect, test } from '@playwright/test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,6 +41,12 @@ test('the estimates say how long on this computer, and runs update the measureme
 });
 
 test('the degradation demo, shortened: the estimate against the real time', async ({ page }) => {
+  // A measurement, not a check (it asserts no speed), and ~8 min of WASM training on 2 cores:
+  // run it on purpose, not in every `npm test`.
+  test.skip(
+    !process.env.E2E_ESTIMATE_VS_ACTUAL,
+    'a measurement: E2E_ESTIMATE_VS_ACTUAL=1 [E2E_DEMO_LIMIT=64] npx playwright test e2e/estimate.spec.ts',
+  );
   test.skip(!existsSync(ARCHIVE), `needs ${ARCHIVE} (see ../shared/data/README.md)`);
   test.setTimeout(900_000);
   const limit = Number(process.env.E2E_DEMO_LIMIT ?? 500);
