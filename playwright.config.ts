@@ -1,7 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { assertChromium, chromiumArgs, chromiumPath } from './e2e/chromium';
-
-assertChromium();
+import { sharedConfig } from './e2e/chromium';
 
 // The tests run against the built app (`vite build` runs first in `npm run test:e2e`), because
 // the minified build is what users get and where WASM threading bugs show up.
@@ -10,33 +8,12 @@ const port = Number(process.env.E2E_PORT ?? 4173);
 const dist = process.env.E2E_DIST ?? 'dist';
 
 export default defineConfig({
+  ...sharedConfig(port),
   testDir: 'e2e',
   // e2e/dev: tests of the dev server itself, each starting its own (playwright.dev.config.ts).
   testIgnore: 'dev/**',
   outputDir: process.env.E2E_OUT ?? 'test-results/artifacts',
   timeout: 120_000,
-  expect: { timeout: 30_000 },
-  fullyParallel: false,
-  workers: 1,
-  retries: 0,
-  reporter: [['list']],
-  use: {
-    baseURL: `http://127.0.0.1:${port}`,
-    browserName: 'chromium',
-    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
-    viewport: { width: 1280, height: 900 },
-    trace: 'retain-on-failure',
-    // The first-visit tour would greet every test; e2e/tour.spec.ts starts without this.
-    storageState: {
-      cookies: [],
-      origins: [
-        {
-          origin: `http://127.0.0.1:${port}`,
-          localStorage: [{ name: 'cardinal.tour', value: 'done' }],
-        },
-      ],
-    },
-  },
   webServer: {
     command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
     url: `http://127.0.0.1:${port}`,

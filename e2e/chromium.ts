@@ -25,3 +25,35 @@ export function assertChromium(): void {
     );
   }
 }
+
+/**
+ * The settings both Playwright configs share (the built app's and the dev server's): the
+ * shared settings and Chromium for an app served at `port`, with the first-visit tour marked
+ * done (it would greet every test; e2e/tour.spec.ts starts without this).
+ */
+export function sharedConfig(port: number) {
+  assertChromium();
+  return {
+    expect: { timeout: 30_000 },
+    fullyParallel: false,
+    workers: 1,
+    retries: 0,
+    reporter: [['list']] as [string][],
+    use: {
+      baseURL: `http://127.0.0.1:${port}`,
+      browserName: 'chromium' as const,
+      launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+      viewport: { width: 1280, height: 900 },
+      trace: 'retain-on-failure' as const,
+      storageState: {
+        cookies: [],
+        origins: [
+          {
+            origin: `http://127.0.0.1:${port}`,
+            localStorage: [{ name: 'cardinal.tour', value: 'done' }],
+          },
+        ],
+      },
+    },
+  };
+}

@@ -2,7 +2,8 @@
 // the worker's events; plus the run history. Every event that changes a run is also written to
 // the history (IndexedDB), so a reload finds the run and can resume it from its checkpoint.
 // Also the export of a run's weights (a .zip download) and the import of a .safetensors file,
-// which becomes an "Imported weights" run that can continue training.
+// which becomes an "Imported weights" run that can continue training (their worker events:
+// transfers.ts). A crashed backend's recovery decision is recovery.ts's.
 import { create } from 'zustand';
 import type { DatasetId } from '../data/cifar';
 import type { BackendChoice } from '../engine/setBackend';
@@ -11,9 +12,9 @@ import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../worker/chec
 import { TrainerClient } from '../worker/client';
 import type { RunConfig, WorkerEvent } from '../worker/protocol';
 import { useData } from './data';
-import { downloadFile } from './download';
 import { deleteRun, downsample, loadRuns, newRunId, saveRun, type RunRecord } from './history';
 import { decideRecovery, retryConfig } from './recovery';
+import { onTransferEvent } from './transfers';
 import { matchingPreset, useLab } from './lab';
 
 type Progress = Extract<WorkerEvent, { type: 'progress' }>;
@@ -42,7 +43,7 @@ export interface ImportFallback {
   dataset: DatasetId;
 }
 
-interface RunState {
+export interface RunState {
   backend: BackendChoice;
   /** The run on screen (live, or reopened from the history). */
   current: RunRecord | null;
@@ -130,83 +131,8 @@ export const useRun = create<RunState>((set, get) => {
     void saveRun(next).then(() => get().loadHistory());
   }
 
-  /** Export and import events concern any run, not only the one on screen. */
-  function onTransferEvent(event: WorkerEvent): boolean {
-    switch (event.type) {
-      case 'export-ready':
-        downloadFile(event.bytes, event.fileName, 'application/zip');
-        set({
-          exportJob: {
-            runId: event.runId,
-            state: 'done',
-            message: `Downloaded ${event.fileName} (weights of epoch ${event.epoch}).`,
-          },
-        });
-        return true;
-      case 'export-failed':
-        set({
-          exportJob: {
-            runId: event.runId,
-            state: 'error',
-            message: `Export failed: ${event.message}`,
-          },
-        });
-        return true;
-      case 'import-failed': {
-        const job = get().importJob;
-        if (job?.runId === event.runId) {
-          set({ importJob: { ...job, state: 'error', message: event.message } });
-        }
-        return true;
-      }
-      case 'import-ready': {
-        const { imported } = event;
-        if (get().importJob?.runId !== event.runId) return true;
-        const run: RunRecord = {
-          runId: event.runId,
-          createdAt: Date.now(),
-          config: {
-            runId: event.runId,
-            spec: imported.spec,
-            recipe: imported.recipe,
-            dataset: imported.dataset,
-            backend: get().backend,
-            limitTrain: 0,
-            limitTest: 0,
-          },
-          status: 'done',
-          backend: imported.backend,
-          adapter: imported.adapter,
-          epochs: [imported.metrics],
-          losses: [],
-          results: imported.results,
-          error: null,
-          imported: {
-            fileName: imported.fileName,
-            epoch: imported.epoch,
-            fromFile: imported.fromFile,
-            cardinalVersion: imported.cardinalVersion,
-          },
-        };
-        const busy = get().status === 'running' || get().status === 'paused';
-        set(busy ? { importJob: null } : { importJob: null, current: run, status: 'done' });
-        if (!busy) set({ progress: null, why: null });
-        void saveRun(run).then(() => get().loadHistory());
-        // The builder shows the imported network (and the recipe the file was trained with),
-        // so "Continue training" and Train work on what was imported.
-        // (The dataset first: choosing it resizes the builder's output layer to its classes.)
-        useData.getState().chooseDataset(imported.dataset);
-        useLab.getState().setSpec(imported.spec);
-        if (imported.fromFile.recipe) useLab.getState().setRecipe(imported.recipe);
-        return true;
-      }
-      default:
-        return false;
-    }
-  }
-
   function onEvent(event: WorkerEvent) {
-    if (onTransferEvent(event)) return;
+    if (onTransferEvent(event, set, get)) return;
     const current = get().current;
     if (event.runId !== null && event.runId !== current?.runId) return;
     switch (event.type) {
