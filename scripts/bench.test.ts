@@ -65,6 +65,10 @@ describe('npm run bench: options', () => {
       request: { memory: 'planned' },
     });
     expect(parseArgs(['--preset', 'resnet20', '--vs-pytorch'])).toMatchObject({ vsPytorch: true });
+    expect(parseArgs(['--preset', 'resnet20', '--profile'])).toMatchObject({
+      request: { profile: true },
+    });
+    expect(() => parseArgs(['--cardinality-sweep', '--profile'])).toThrow(/need --preset/);
     expect(() => parseArgs(['--cardinality-sweep', '--memory'])).toThrow(/need --preset/);
     expect(() => parseArgs(['--preset', 'resnet20', 'plain'])).toThrow(/plain/);
   });

@@ -40,6 +40,7 @@ const USAGE = [
   '         [--threads N (WASM threads; default: every core in the browser, 1 in Node)]',
   '         [--memory [plain] (memory per step instead of speed: as the preflight plans it,',
   '          or the plain step without checkpointing)]',
+  '         [--profile (then one more step under tf.profile: time per kernel, convs apart)]',
   '         [--vs-pytorch (also time the same network and batch in PyTorch, same threads)]',
 ].join('\n');
 
@@ -69,6 +70,7 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
     threads: 0,
     memory: null as 'planned' | 'plain' | null,
     vsPytorch: false,
+    profile: false,
   };
   const scanned = scanArgs(argv, (arg, value) => {
     switch (arg) {
@@ -130,6 +132,9 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
         if (o.memory !== 'planned') throw unknownArgument(arg);
         o.memory = 'plain';
         break;
+      case '--profile':
+        o.profile = true;
+        break;
       case '--vs-pytorch':
         o.vsPytorch = true;
         break;
@@ -158,8 +163,8 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
   if (o.node && o.browserArgs.length) {
     throw new UsageError('--browser-arg needs the browser: leave out --node', false);
   }
-  if ((o.memory || o.vsPytorch) && !o.preset) {
-    throw new UsageError('--memory and --vs-pytorch need --preset', false);
+  if ((o.memory || o.vsPytorch || o.profile) && !o.preset) {
+    throw new UsageError('--memory, --profile and --vs-pytorch need --preset', false);
   }
   const { batch, steps, warmup } = o;
   return {
@@ -172,6 +177,7 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       ...(o.baseline ? {} : { baseline: false }),
       ...(o.threads ? { threads: o.threads } : {}),
       ...(o.memory ? { memory: o.memory } : {}),
+      ...(o.profile ? { profile: true } : {}),
     },
     backend: o.backend,
     node: o.node,

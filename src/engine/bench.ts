@@ -120,6 +120,67 @@ export async function benchEngine(spec: ArchSpec, opts: BenchOptions): Promise<N
   }
 }
 
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
+
+/**
+ * Where a step's time goes: after the timed steps, one more step under tf.profile, its kernel
+ * times summed per kernel name, slowest first. A kernel that runs others (wasm's conv
+ * gradients are forward Conv2Ds, wasmKernels.ts) includes their time, and they are listed too,
+ * so the rows overlap; `convMs` counts each conv once (the Conv2D rows' own time, plus the
+ * gradient kernels that are not made of Conv2Ds on this backend).
+ */
+export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
+  const timed = await benchEngine(spec, opts);
+  const recipe = { ...presetRecipe('quick')!, batchSize: opts.batch };
+  const trainer = createTrainer({ spec, recipe, stats: CIFAR10_STATS, stepsPerEpoch: 1e6 });
+  const batch = syntheticBatch(opts.batch, spec.classes);
+  try {
+    for (let i = 0; i < Math.max(1, opts.warmup); i++) await trainer.step(batch, 0, i);
+    const started = performance.now();
+    const info = await tf.profile(async () => {
+      await trainer.step(batch, 0, opts.warmup + 1);
+    });
+    const profiledMs = performance.now() - started;
+    const byName = new Map<string, KernelTime>();
+    for (const k of info.kernels) {
+      const row = byName.get(k.name) ?? { kernel: k.name, ms: 0, calls: 0 };
+      row.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      row.calls++;
+      byName.set(k.name, row);
+    }
+    const rows = [...byName.values()]
+      .map((r) => ({ ...r, ms: round(r.ms, 1) }))
+      .sort((a, b) => b.ms - a.ms);
+    const msOf = (name: string) => byName.get(name)?.ms ?? 0;
+    // On wasm the conv gradients run Conv2Ds inside (already in Conv2D's row); elsewhere not.
+    const nested = tf.getBackend() === 'wasm';
+    const convMs = nested
+      ? msOf('Conv2D')
+      : msOf('Conv2D') + msOf('Conv2DBackpropFilter') + msOf('Conv2DBackpropInput');
+    const { params, macs } = analyze(spec).totals;
+    return {
+      ...timed,
+      profile: {
+        profiledMs: round(profiledMs, 1),
+        convMs: round(convMs, 1),
+        convShare: round(convMs / profiledMs, 3),
+        convGflopPerSec: round((6 * macs * opts.batch) / (convMs * 1e6), 3),
+        params,
+        kernels: rows,
+        note:
+          'one step under tf.profile (slower than a timed step); rows that run other kernels ' +
+          'include their time; convGflopPerSec: 6 × MACs × batch ÷ the conv kernels’ time',
+      },
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
+
 /** Stock ÷ ours for the counts and the time: > 1 where our kernels do less. */
 function kernelRatios(stock: NetworkBench, ours: NetworkBench) {
   const ratio = (a: number | null, b: number | null) =>
@@ -264,6 +325,8 @@ export interface BenchRequest extends BenchOptions {
    * the preflight plans it ('planned'), or the plain step without checkpointing ('plain').
    */
   memory?: 'planned' | 'plain';
+  /** Instead of the baseline: one more step under tf.profile, time per kernel (profileEngine). */
+  profile?: boolean;
 }
 
 /** Runs a BenchRequest on the current backend: the same code in Node and in the worker. */
@@ -288,6 +351,14 @@ export async function runBenchmark(
       microBatch: request.memory === 'planned' ? plan.microBatch : request.batch,
     });
     return { batch: request.batch, preset, plan, measured };
+  }
+  if (request.profile) {
+    return {
+      ...opts,
+      preset,
+      groupedConv: defaultGroupedConvStrategy(),
+      ...(await profileEngine(spec, opts)),
+    };
   }
   const kernels = request.kernels ?? kernelMode();
   const network = await benchNetwork(spec, opts, kernels, request.baseline ?? true);
