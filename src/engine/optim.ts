@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../spec/types';
 import { kernelMode } from './kernels';
 import { adamwStepWebgpu, sgdStepWebgpu } from './kernels/optimizerStep';
-import { onWebgpu } from './kernels/webgpuKernel';
+import { onWebgpu } from './kernels/lib/webgpuKernel';
 
 /** One parameter's optimizer state; PyTorch names in the comments for export. */
 export interface ParamState {

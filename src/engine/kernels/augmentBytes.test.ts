@@ -7,7 +7,7 @@ import { applyAugment, CIFAR10_STATS, planAugment, toTensor } from '../augment';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import { augmentBytes, bytesKernelCovers } from './augmentBytes';
-import { expectClose, onBackend } from './testUtil';
+import { expectClose, onBackend } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`augment kernel: WebGPU tests skipped: ${gpu.reason}`);

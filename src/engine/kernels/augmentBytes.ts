@@ -8,8 +8,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { CROP_PADDING, type ImageAugment } from '../augment';
-import { runMultiOutput, workgroupsFor } from './multiOutput';
-import { onWebgpu, registerWebgpuKernel } from './webgpuKernel';
+import { runMultiOutput, workgroupsFor } from './lib/multiOutput';
+import { onWebgpu, registerWebgpuKernel } from './lib/webgpuKernel';
 
 const KERNEL = 'CardinalAugmentBytes';
 const SIDE = 32;

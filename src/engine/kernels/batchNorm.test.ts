@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { batchNormTraining, foldRunningStats, type BlockEnd } from './batchNorm';
-import { expectClose, onBackend, randomValues } from './testUtil';
+import { expectClose, onBackend, randomValues } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`batchNorm kernels: WebGPU tests skipped: ${gpu.reason}`);

@@ -19,7 +19,7 @@ import {
   registerBatchNormBackwardWebgpu,
 } from './batchNormBackwardWebgpu';
 import { BN_APPLY, BN_STATS, registerBatchNormForwardWebgpu } from './batchNormWebgpu';
-import { onWebgpu } from './webgpuKernel';
+import { onWebgpu } from './lib/webgpuKernel';
 
 export type BatchStats = { packed: tf.Tensor2D } | { mean: tf.Tensor1D; variance: tf.Tensor1D };
 
@@ -100,28 +100,33 @@ function composedOp(eps: number, relu: boolean, statsOut: Saved): Op {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const axes = [0, 1, 2];
     const mean = tf.mean(x, axes);
-    const centered = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centered), axes);
+    const variance = tf.mean(tf.square(tf.sub(x, mean)), axes);
     const invStd = tf.rsqrt(tf.add(variance, eps));
-    const xHat = tf.mul(centered, invStd);
-    let y = tf.add(tf.mul(xHat, gamma), beta);
+    // PyTorch's CPU order of rounding: y = x·α + β' with α = γ/σ and β' = β − μ·α per channel,
+    // two full-size roundings. (x − μ)/σ·γ + β took four, and a pre-ReLU value a few ulps from
+    // 0 then came out with the other sign: one flipped element moved a batch-norm bias
+    // gradient by 2.8e-3 of its largest value (trainParity.test.ts, quick on resnet8).
+    const alpha = tf.mul(invStd, gamma);
+    const shift = tf.sub(beta, tf.mul(mean, alpha));
+    let y = tf.add(tf.mul(x, alpha), shift);
     if (args.length === 5) y = tf.add(y, residual);
     if (relu) y = tf.relu(y);
-    save([xHat, invStd, gamma, y]);
+    save([x, mean, invStd, gamma, y]);
     statsOut({ mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D });
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sxHat, sInvStd, sGamma, sy] = saved;
+        const [sx, sMean, sInvStd, sGamma, sy] = saved;
         const g = relu ? tf.mul(dy, tf.step(sy)) : dy;
-        const n = sxHat.size / sGamma.shape[0];
+        const n = sx.size / sGamma.shape[0];
+        const xHat = tf.mul(tf.sub(sx, sMean), sInvStd);
         const dBeta = tf.sum(g, axes);
-        const dGamma = tf.sum(tf.mul(g, sxHat), axes);
+        const dGamma = tf.sum(tf.mul(g, xHat), axes);
         // dx = a·g + b·x̂ + c with a = γ/σ, b = −a·dγ/n, c = −a·dβ/n: four full-size ops.
         const a = tf.mul(sGamma, sInvStd);
         const b = tf.mul(a, tf.div(dGamma, -n));
         const c = tf.mul(a, tf.div(dBeta, -n));
-        const dx = tf.add(tf.add(tf.mul(g, a), tf.mul(sxHat, b)), c);
+        const dx = tf.add(tf.add(tf.mul(g, a), tf.mul(xHat, b)), c);
         const grads = [dx, dGamma, dBeta];
         if (args.length === 5) grads.push(g);
         return grads;

@@ -1,5 +1,5 @@
 // Batch norm in training on WebGPU, backward and running statistics: three dispatches that
-// each write several tensors (multiOutput.ts), so nothing is sliced apart afterwards.
+// each write several tensors (lib/multiOutput.ts), so nothing is sliced apart afterwards.
 //
 //   CardinalBnGradSums    dy, x, stats, γ (, y) → dγ = Σg·x̂, dβ = Σg, and dx's per-channel
 //                         coefficients [4, C]   (one reduction pass)
@@ -13,8 +13,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { channelsOf, rowsOf } from './batchNormWebgpu';
-import { runMultiOutput, workgroupsFor } from './multiOutput';
-import { reductionThreads, registerWebgpuKernel } from './webgpuKernel';
+import { runMultiOutput, workgroupsFor } from './lib/multiOutput';
+import { reductionThreads, registerWebgpuKernel } from './lib/webgpuKernel';
 
 export const BN_GRAD_SUMS = 'CardinalBnGradSums';
 export const BN_GRAD_INPUT = 'CardinalBnGradInput';

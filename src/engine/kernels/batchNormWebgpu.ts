@@ -2,7 +2,7 @@
 // them together as one custom op). Tensors are NHWC, seen here as [rows, C] with rows = N·H·W.
 //
 //   CardinalBnStats      x → [2, C]: batch mean and biased variance, one reduction pass
-//   CardinalBnApply      x, stats, γ, β (, residual) → (x − μ)·γ/√(σ²+ε) + β (+ r) (, ReLU)
+//   CardinalBnApply      x, stats, γ, β (, residual) → x·α + (β − μ·α), α = γ/√(σ²+ε) (+ r) (, ReLU)
 // The backward and the running-statistics update: batchNormBackwardWebgpu.ts.
 //
 // The reductions run one workgroup per channel; variance from sums shifted by the channel's
@@ -16,7 +16,7 @@ import {
   registerWebgpuKernel,
   runProgram,
   workgroupSum,
-} from './webgpuKernel';
+} from './lib/webgpuKernel';
 
 export const BN_STATS = 'CardinalBnStats';
 export const BN_APPLY = 'CardinalBnApply';
@@ -86,8 +86,10 @@ export function registerBatchNormForwardWebgpu(): void {
           let i = index;
           let C = uniforms.channels;
           let c = i % C;
+          // x·α + (β − μ·α): PyTorch's order of rounding (kernels/batchNorm.ts composedOp)
           let scale = gamma[c] * inverseSqrt(stats[C + c] + uniforms.eps);
-          var v = (x[i] - stats[c]) * scale + beta[c];
+          let shift = beta[c] - stats[c] * scale;
+          var v = x[i] * scale + shift;
           ${residual ? 'v = v + res[i];' : ''}
           ${relu ? 'v = max(v, 0.0);' : ''}
           result[i] = v;

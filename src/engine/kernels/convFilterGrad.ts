@@ -29,7 +29,7 @@ import {
   runFlat,
   type KernelArgs,
   type ConvGeometry,
-} from './convProgram';
+} from './lib/convProgram';
 import type { ConvAttrs } from './groupedConvForward';
 
 export const CONV_FILTER_GRAD = 'CardinalConv2DBackpropFilter';

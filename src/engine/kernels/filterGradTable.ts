@@ -5,7 +5,7 @@
 
 import { networkRows, type ConvLayer } from '../../spec/layers';
 import type { ArchSpec } from '../../spec/types';
-import { convGeometry } from './convProgram';
+import { convGeometry } from './lib/convProgram';
 import { filterGradPlan } from './convFilterGrad';
 
 export interface FilterGradRow {

@@ -21,7 +21,7 @@ import {
   runFlat,
   type KernelArgs,
   type ConvGeometry,
-} from './convProgram';
+} from './lib/convProgram';
 
 export const GROUPED_CONV_FORWARD = 'CardinalGroupedConv2D';
 

@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
-import { convGeometry } from './convProgram';
+import { convGeometry } from './lib/convProgram';
 import {
   caseData,
   cpuReference,
   describeCase,
   drawConvCases,
   relativeError,
-} from './convTestCases';
+} from './lib/convTestCases';
 import { groupedConvInputGrad, inputGradInvocations } from './groupedConvInput';
 
 const gpu = await webgpuForTests();

@@ -20,7 +20,7 @@ import {
   runFlat,
   type KernelArgs,
   type ConvGeometry,
-} from './convProgram';
+} from './lib/convProgram';
 import type { ConvAttrs } from './groupedConvForward';
 
 export const GROUPED_CONV_INPUT_GRAD = 'CardinalGroupedConv2DBackpropInput';

@@ -9,7 +9,7 @@ import {
   describeCase,
   drawConvCases,
   relativeError,
-} from './convTestCases';
+} from './lib/convTestCases';
 import { kernelConv2d } from './kernelConv';
 
 const gpu = await webgpuForTests();

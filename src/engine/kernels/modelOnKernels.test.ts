@@ -7,7 +7,7 @@ import { defaultGroupedConvStrategy } from '../groupedConv';
 import { buildModel } from '../model';
 import { tinyResNeXt } from '../testSpecs';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
-import { relativeError, uniformValues } from './convTestCases';
+import { relativeError, uniformValues } from './lib/convTestCases';
 import { kernelMode, setKernelMode } from './index';
 
 const gpu = await webgpuForTests();

@@ -7,7 +7,7 @@ import type { OptimizerSpec } from '../../spec/types';
 import { createOptimizer } from '../optim';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
-import { expectClose, onBackend, randomValues } from './testUtil';
+import { expectClose, onBackend, randomValues } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`optimizer kernels: WebGPU tests skipped: ${gpu.reason}`);

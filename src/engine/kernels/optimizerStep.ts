@@ -1,12 +1,12 @@
 // The optimizer's update of one parameter as ONE WebGPU dispatch that writes the new parameter
-// and its state together (multiOutput.ts), with the learning rate, momentum and decay as
+// and its state together (lib/multiOutput.ts), with the learning rate, momentum and decay as
 // uniforms: no scalar tensors made and uploaded each step. The arithmetic is torch.optim's, in
 // the same order as optim.ts's composed update (which wasm and cpu keep: there each op is a
 // loop over memory, not a dispatch, and it already uses the fewest ops).
 
 import * as tf from '@tensorflow/tfjs';
-import { runMultiOutput, workgroupsFor } from './multiOutput';
-import { registerWebgpuKernel } from './webgpuKernel';
+import { runMultiOutput, workgroupsFor } from './lib/multiOutput';
+import { registerWebgpuKernel } from './lib/webgpuKernel';
 
 const SGD = 'CardinalSgdStep';
 const ADAMW = 'CardinalAdamwStep';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy';
-import { expectClose, onBackend, randomValues } from './testUtil';
+import { expectClose, onBackend, randomValues } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`loss kernel: WebGPU tests skipped: ${gpu.reason}`);

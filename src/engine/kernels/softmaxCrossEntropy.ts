@@ -10,8 +10,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkLabels, correctTop1, crossEntropy } from '../loss';
-import { runMultiOutput } from './multiOutput';
-import { onWebgpu, registerWebgpuKernel } from './webgpuKernel';
+import { runMultiOutput } from './lib/multiOutput';
+import { onWebgpu, registerWebgpuKernel } from './lib/webgpuKernel';
 
 const KERNEL = 'CardinalSoftmaxCrossEntropy';
 const THREADS = 64;

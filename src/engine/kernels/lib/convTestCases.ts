@@ -7,8 +7,8 @@
 // (64 groups, 128 channels per group, batch 32) are kept in the draw, on small images.
 
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng } from '../../spec/random';
-import { groupedConv2d } from '../groupedConv';
+import { createRng, type Rng } from '../../../spec/random';
+import { groupedConv2d } from '../../groupedConv';
 import { convGeometry, type ConvGeometry } from './convProgram';
 
 export interface ConvCase {

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { createRng } from '../../spec/random';
+import { createRng } from '../../../spec/random';
 
 /** |a − b| ≤ tol · max(1, |b|) elementwise: 1e-4 against a float64 reference. */
 export function expectClose(
