@@ -208,7 +208,7 @@ export const DEMOS: readonly Demo[] = [
         runs: cardinalityRuns(preset('resnext20_4x16d'), [1, 2, 4, 8], resnextCifar(3), 10_000),
         dataset: 'cifar10',
         expect:
-          'Four arms at equal cost train at about the same pace per image: after 3 epochs their accuracies lie within a point or two, which is seed noise at this size. What shows clearly is the fixed-complexity construction and the time each C costs.',
+          'Four arms at equal cost train at about the same pace per image: after 3 epochs their accuracies lie within a few points (PyTorch at this size: 38% for C = 1, 40–42% for C = 2, 4, 8), close to seed noise at this size. What shows clearly is the fixed-complexity construction and the time each C costs.',
         recipeNote:
           'The ResNeXt paper’s CIFAR recipe (SGD 0.1, batch 128, wd 5e-4), its first 3 epochs',
       },
@@ -242,7 +242,7 @@ export const DEMOS: readonly Demo[] = [
         ],
         dataset: 'cifar10',
         expect:
-          'The same nine blocks, basic or bottleneck: the bottleneck net has 29 layers for 15% more parameters and multiply-adds; after 3 epochs their accuracies are close.',
+          'The same nine blocks, basic or bottleneck: the bottleneck net has 29 layers for 15% more parameters and multiply-adds, and after 3 epochs the deeper net is still behind (PyTorch at this size: 27% test accuracy against 40.5%).',
         recipeNote: 'He et al.’s step-160 recipe (SGD 0.1, batch 128), its first 3 epochs',
       },
       full: {
