@@ -21,9 +21,10 @@ import {
   flatProgram,
   geometryKey,
   blockFor,
-  blockType,
   load,
-  store,
+  storeSum,
+  declareSum,
+  addToSum,
   type Block,
   namedInputs,
   runFlat,
@@ -76,7 +77,6 @@ export function filterGradPlan(g: ConvGeometry): FilterGradPlan {
 
 function partialProgram(g: ConvGeometry, plan: FilterGradPlan) {
   const { block: tn, weights, chunk, reduction } = plan;
-  const acc = blockType(tn);
   const body = `
     let blocks = ${weights / tn};
     let split = index / blocks;
@@ -92,13 +92,13 @@ function partialProgram(g: ConvGeometry, plan: FilterGradPlan) {
     var ow = start % ${g.outW};
     var oh = (start / ${g.outW}) % ${g.outH};
     var n = start / ${g.outW * g.outH};
-    var sum = ${acc}(0.0);
+    ${declareSum(tn)}
     for (var r = start; r < end; r++) {
       let ih = oh * ${g.stride} - ${g.pad} + i;
       let iw = ow * ${g.stride} - ${g.pad} + j;
       if (ih >= 0 && ih < ${g.inH} && iw >= 0 && iw < ${g.inW}) {
         let xv = x[((n * ${g.inH} + ih) * ${g.inW} + iw) * ${g.inC} + cin];
-        sum += xv * ${load('dy', `r * ${g.outC} + co`, tn)};
+        ${addToSum(tn, (o, w) => `xv * ${load('dy', `r * ${g.outC} + co + ${o}`, w)}`)}
       }
       ow++;
       if (ow == ${g.outW}) {
@@ -108,7 +108,7 @@ function partialProgram(g: ConvGeometry, plan: FilterGradPlan) {
       }
     }
     let at = split * ${weights} + wb * ${tn};
-    ${store('at', tn)}`;
+    ${storeSum('at', tn)}`;
   return flatProgram(
     `cardinalConvDwPartial_${geometryKey(g)}_${plan.splits}`,
     ['x', 'dy'],

@@ -46,12 +46,16 @@ describe.skipIf(!gpu.available)('grouped conv forward kernel (WebGPU)', () => {
     }
   });
 
-  it('counts one invocation per output pixel and block of 4, 2 or 1 channels', () => {
+  it('counts one invocation per output pixel and block of 4 channels, or the most up to 8 that divide a group', () => {
     const g = convGeometry([2, 9, 9, 64], [3, 3, 4, 64], 2, 1, 16);
     expect(forwardInvocations(g)).toBe((2 * 5 * 5 * 64) / 4);
     const pairs = convGeometry([1, 5, 5, 6], [1, 1, 2, 6], 1, 0, 3);
     expect(forwardInvocations(pairs)).toBe((5 * 5 * 6) / 2);
     const odd = convGeometry([1, 5, 5, 9], [1, 1, 3, 9], 1, 0, 3);
-    expect(forwardInvocations(odd)).toBe(5 * 5 * 9);
+    expect(forwardInvocations(odd)).toBe((5 * 5 * 9) / 3);
+    const resnext = convGeometry([1, 8, 8, 112], [3, 3, 14, 112], 1, 1, 8);
+    expect(forwardInvocations(resnext)).toBe((8 * 8 * 112) / 7);
+    const prime = convGeometry([1, 5, 5, 26], [1, 1, 13, 26], 1, 0, 2);
+    expect(forwardInvocations(prime)).toBe(5 * 5 * 26);
   });
 });

@@ -13,9 +13,10 @@ import {
   flatProgram,
   geometryKey,
   blockFor,
-  blockType,
   load,
-  store,
+  storeSum,
+  declareSum,
+  addToSum,
   type Block,
   namedInputs,
   runFlat,
@@ -43,7 +44,6 @@ export function forwardInvocations(g: ConvGeometry): number {
 
 function forwardProgram(g: ConvGeometry) {
   const tn = forwardBlock(g);
-  const acc = blockType(tn);
   const body = `
     let co = (index % ${g.outC / tn}) * ${tn};
     let pixel = index / ${g.outC / tn};
@@ -51,7 +51,7 @@ function forwardProgram(g: ConvGeometry) {
     let oh = (pixel / ${g.outW}) % ${g.outH};
     let n = pixel / ${g.outW * g.outH};
     let ciBase = (co / ${g.outPerGroup}) * ${g.inPerGroup};
-    var sum = ${acc}(0.0);
+    ${declareSum(tn)}
     for (var i = 0; i < ${g.kh}; i++) {
       let ih = oh * ${g.stride} - ${g.pad} + i;
       if (ih < 0 || ih >= ${g.inH}) { continue; }
@@ -61,11 +61,12 @@ function forwardProgram(g: ConvGeometry) {
         let xAt = ((n * ${g.inH} + ih) * ${g.inW} + iw) * ${g.inC} + ciBase;
         let wAt = (i * ${g.kw} + j) * ${g.inPerGroup * g.outC} + co;
         for (var ci = 0; ci < ${g.inPerGroup}; ci++) {
-          sum += x[xAt + ci] * ${load('w', `wAt + ci * ${g.outC}`, tn)};
+          let xv = x[xAt + ci];
+          ${addToSum(tn, (o, w) => `xv * ${load('w', `wAt + ci * ${g.outC} + ${o}`, w)}`)}
         }
       }
     }
-    ${store(`pixel * ${g.outC} + co`, tn)}`;
+    ${storeSum(`pixel * ${g.outC} + co`, tn)}`;
   return flatProgram(
     `cardinalConvFwd_${geometryKey(g)}`,
     ['x', 'w'],

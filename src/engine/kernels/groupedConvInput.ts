@@ -12,9 +12,10 @@ import {
   flatProgram,
   geometryKey,
   blockFor,
-  blockType,
   load,
-  store,
+  storeSum,
+  declareSum,
+  addToSum,
   type Block,
   namedInputs,
   runFlat,
@@ -36,7 +37,6 @@ export function inputGradInvocations(g: ConvGeometry): number {
 
 function inputGradProgram(g: ConvGeometry) {
   const tn = inputGradBlock(g);
-  const acc = blockType(tn);
   const body = `
     let ci = (index % ${g.inC / tn}) * ${tn};
     let pixel = index / ${g.inC / tn};
@@ -45,7 +45,7 @@ function inputGradProgram(g: ConvGeometry) {
     let n = pixel / ${g.inW * g.inH};
     let coBase = (ci / ${g.inPerGroup}) * ${g.outPerGroup};
     let ciLocal = ci % ${g.inPerGroup};
-    var sum = ${acc}(0.0);
+    ${declareSum(tn)}
     for (var i = 0; i < ${g.kh}; i++) {
       let th = ih + ${g.pad} - i;
       if (th < 0 || th % ${g.stride} != 0) { continue; }
@@ -59,11 +59,12 @@ function inputGradProgram(g: ConvGeometry) {
         let dyAt = ((n * ${g.outH} + oh) * ${g.outW} + ow) * ${g.outC} + coBase;
         let wAt = ((i * ${g.kw} + j) * ${g.inPerGroup} + ciLocal) * ${g.outC} + coBase;
         for (var co = 0; co < ${g.outPerGroup}; co++) {
-          sum += dy[dyAt + co] * ${load('w', 'wAt + co', tn, String(g.outC))};
+          let dv = dy[dyAt + co];
+          ${addToSum(tn, (o, w) => `dv * ${load('w', `wAt + co + ${o * g.outC}`, w, String(g.outC))}`)}
         }
       }
     }
-    ${store(`pixel * ${g.inC} + ci`, tn)}`;
+    ${storeSum(`pixel * ${g.inC} + ci`, tn)}`;
   return flatProgram(
     `cardinalConvDx_${geometryKey(g)}`,
     ['dy', 'w'],

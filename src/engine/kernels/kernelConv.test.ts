@@ -9,6 +9,7 @@ import {
   describeCase,
   drawConvCases,
   relativeError,
+  WIDE_BLOCK_CASES,
 } from './lib/convTestCases';
 import { kernelConv2d } from './kernelConv';
 
@@ -16,7 +17,8 @@ const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`kernelConv: WebGPU tests skipped: ${gpu.reason}`);
 
 describe.skipIf(!gpu.available)('conv with our kernels: value and both gradients (WebGPU)', () => {
-  it.each(drawConvCases(1502, 8).map((c, i) => [describeCase(c), c, i] as const))(
+  const cases = [...drawConvCases(1502, 8), ...WIDE_BLOCK_CASES];
+  it.each(cases.map((c, i) => [describeCase(c), c, i] as const))(
     'equals the cpu backend: %s',
     async (_name, c, i) => {
       const data = caseData(c, 1000 + 10 * i);

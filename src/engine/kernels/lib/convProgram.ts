@@ -133,30 +133,65 @@ export function runFlat(
   ]);
 }
 
-/** Channels one invocation handles: 4, 2 or 1, the most that divide a group's channels. */
-export type Block = 1 | 2 | 4;
+/**
+ * Channels one invocation handles: 4 where a group's channels come in fours, else the largest
+ * divisor up to 8 (14 → 7, 10 → 5, 6 → 6). Each value read from the other operand is used
+ * `block` times, so a narrow group (ResNeXt's C = 8 at d = 14) keeps about the reads per
+ * multiply-add of a wide one instead of falling back to pairs. Held as vec4 parts (sum0, sum1).
+ */
+export type Block = number;
 
 export function blockFor(channelsPerGroup: number): Block {
-  return channelsPerGroup % 4 === 0 ? 4 : channelsPerGroup % 2 === 0 ? 2 : 1;
+  if (channelsPerGroup % 4 === 0) return 4;
+  for (let b = 8; b > 1; b--) if (channelsPerGroup % b === 0) return b;
+  return 1;
 }
 
-/** The WGSL type of a block's accumulator. */
-export const blockType = (width: Block) => (width === 1 ? 'f32' : `vec${width}<f32>`);
+type PartWidth = 1 | 2 | 3 | 4;
 
-/** WGSL that reads `width` floats of `array`, `step` apart from `at`, as one value. */
-export function load(array: string, at: string, width: Block, step = '1'): string {
+/** A block's vec4 parts as [offset, width]: 7 → [0, 4], [4, 3]. */
+function parts(width: Block): [number, PartWidth][] {
+  const out: [number, PartWidth][] = [];
+  for (let offset = 0; offset < width; offset += 4) {
+    out.push([offset, Math.min(4, width - offset) as PartWidth]);
+  }
+  return out;
+}
+
+const partType = (width: PartWidth) => (width === 1 ? 'f32' : `vec${width}<f32>`);
+
+/** WGSL that declares a block's accumulators, zeroed. */
+export function declareSum(width: Block): string {
+  return parts(width)
+    .map(([, w], p) => `var sum${p} = ${partType(w)}(0.0);`)
+    .join(' ');
+}
+
+/** WGSL that adds term(offset, width) to each accumulator (term gives a value of that width). */
+export function addToSum(width: Block, term: (offset: number, width: PartWidth) => string): string {
+  return parts(width)
+    .map(([offset, w], p) => `sum${p} += ${term(offset, w)};`)
+    .join('\n');
+}
+
+/** WGSL that reads `width` (≤ 4) floats of `array`, `step` apart from `at`, as one value. */
+export function load(array: string, at: string, width: PartWidth, step = '1'): string {
   if (width === 1) return `${array}[${at}]`;
   const offsets = Array.from({ length: width }, (_, k) =>
     k === 0 ? '' : step === '1' ? ` + ${k}` : ` + ${k} * ${step}`,
   );
-  return `${blockType(width)}(${offsets.map((o) => `${array}[${at}${o}]`).join(', ')})`;
+  return `${partType(width)}(${offsets.map((o) => `${array}[${at}${o}]`).join(', ')})`;
 }
 
-/** WGSL that writes a block's accumulator `sum` to result[at …]. */
-export function store(at: string, width: Block): string {
-  return width === 1
-    ? `result[${at}] = sum;`
-    : `for (var k = 0; k < ${width}; k++) { result[${at} + k] = sum[k]; }`;
+/** WGSL that writes a block's accumulators to result[at …]. */
+export function storeSum(at: string, width: Block): string {
+  return parts(width)
+    .map(([offset, w], p) =>
+      w === 1
+        ? `result[${at} + ${offset}] = sum${p};`
+        : `for (var k = 0; k < ${w}; k++) { result[${at} + ${offset} + k] = sum${p}[k]; }`,
+    )
+    .join('\n');
 }
 
 /** What TF.js hands a kernel function. */

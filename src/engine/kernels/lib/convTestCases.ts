@@ -28,6 +28,18 @@ const MAX_MACS = 1.5e6;
 export const macsOf = (g: ConvGeometry) =>
   g.batch * g.outH * g.outW * g.outC * g.kh * g.kw * g.inPerGroup;
 
+/**
+ * Groups whose channels do not come in fours, so each kernel's block is wider than a vec4 or
+ * odd (convProgram.ts blockFor): 14 → 7 (ResNeXt C = 8 at d = 14), 10 → 5, 6, 3 and a prime 13 → 1.
+ */
+export const WIDE_BLOCK_CASES: ConvCase[] = [
+  { x: [2, 8, 8, 112], w: [3, 3, 14, 112], stride: 2, pad: 1, groups: 8 },
+  { x: [2, 5, 5, 40], w: [3, 3, 10, 40], stride: 1, pad: 1, groups: 4 },
+  { x: [3, 6, 6, 12], w: [3, 3, 6, 12], stride: 1, pad: 1, groups: 2 },
+  { x: [2, 5, 5, 9], w: [1, 1, 3, 9], stride: 1, pad: 0, groups: 3 },
+  { x: [2, 5, 5, 26], w: [3, 3, 13, 26], stride: 2, pad: 1, groups: 2 },
+];
+
 /** `count` conv cases from `seed`; the first few pin the extremes of each range. */
 export function drawConvCases(seed: number, count: number): ConvCase[] {
   const rng = createRng(seed);
