@@ -85,3 +85,34 @@ test('the reference curves draw before training and the user’s runs draw over 
   await panel.screenshot({ path: 'test-results/reference-with-runs-dark.png' });
   expect(errors).toEqual([]);
 });
+
+// Every demo has its reference (scripts/reference.ts), fresh for the plan it shows, with one
+// dashed line per arm and the arms' final figures; screenshots in both themes to look at.
+const ARMS: Record<string, number> = {
+  degradation: 4,
+  cardinality: 4,
+  blocks: 2,
+  shortcuts: 2,
+  augmentation: 2,
+};
+test('every demo draws its own fresh reference', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  const learn = page.getByTestId('learn-panel');
+  const panel = page.locator('section[aria-labelledby="learn-title"]');
+  for (const [demo, arms] of Object.entries(ARMS)) {
+    await learn.getByTestId(`learn-demo-${demo}`).click();
+    await expect(learn.getByTestId('learn-reference'), demo).toHaveAttribute('data-fresh', 'true');
+    await expect(learn.getByTestId('reference-stale')).toHaveCount(0);
+    const loss = learn.getByTestId('learn-loss');
+    await expect(loss, demo).toHaveAttribute('data-reference', String(arms));
+    await expect(loss.locator('.recharts-line.reference-line')).toHaveCount(arms);
+    await expect(learn.getByTestId('reference-finals').locator('tbody tr')).toHaveCount(arms);
+    await panel.screenshot({ path: `test-results/reference-${demo}-light.png` });
+    await page.getByRole('button', { name: /switch to dark theme/ }).click();
+    await panel.screenshot({ path: `test-results/reference-${demo}-dark.png` });
+    await page.getByRole('button', { name: /switch to light theme/ }).click();
+  }
+  expect(errors).toEqual([]);
+});

@@ -299,7 +299,7 @@ export const DEMOS: readonly Demo[] = [
     narrative: {
       idea: 'Random crops (pad by 4 pixels, cut a 32×32 window) and horizontal flips show the network a slightly different picture every epoch. It can no longer learn the training images by heart, only what stays true under those changes.',
       watch:
-        'Train against test accuracy. Without augmentation train accuracy races ahead while test accuracy stalls: the gap is memorisation. With it, the gap stays small and test accuracy ends higher. Train accuracy here is counted on the batches as they were trained (augmented, for the first run), so it sits a little below a clean pass.',
+        'Train against test accuracy. Without augmentation train accuracy races ahead while test accuracy stalls: the gap is memorisation. With it, the gap stays small, and over a full schedule test accuracy ends higher; in a short run the augmented net is still catching up. Train accuracy here is counted on the batches as they were trained (augmented, for the first run), so it sits a little below a clean pass.',
       meaning:
         'The train–test gap measures overfitting, and crop + flip is a nearly free regulariser: He et al.’s CIFAR results all use it.',
     },
