@@ -59,6 +59,8 @@ export interface ConvOptions {
   /** PyTorch's `groups`; 1 is a dense conv. */
   groups: number;
   strategy?: GroupedConvStrategy;
+  /** false: nothing differentiates x (the image), so its gradient need not be computed. */
+  inputGrad?: boolean;
 }
 
 /**
@@ -82,7 +84,7 @@ export function groupedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions)
         `groupedConv2d: the 'kernel' strategy runs on webgpu only (backend: ${tf.getBackend()})`,
       );
     }
-    return kernelConv2d(x, w, { stride, pad, groups });
+    return kernelConv2d(x, w, { stride, pad, groups }, opts.inputGrad ?? true);
   }
   const padding = torchPadding(pad);
   if (groups === 1) return tf.conv2d(x, w, stride, padding);

@@ -148,12 +148,15 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
 
   // Chosen once, at build: the backend and kernelMode() as they are now (kernels/index.ts).
   const strategy = options.groupedConv ?? defaultGroupedConvStrategy();
+  // The batch being run: a conv on it (the stem's) needs no input gradient.
+  let image: tf.Tensor | null = null;
   const conv = (x: tf.Tensor4D, c: ConvLayer): tf.Tensor4D => {
     const y = groupedConv2d(x, weight(c.name) as tf.Tensor4D, {
       stride: c.stride,
       pad: c.padding,
       groups: c.groups,
       strategy,
+      inputGrad: x !== image,
     });
     return c.bias ? tf.add(y, params.get(`${c.name}.bias`) as tf.Tensor1D) : y;
   };
@@ -164,6 +167,7 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
     }
     // Training activations would also have to survive the gradient tape: not needed, not done.
     if (taps && training) throw new Error('forward taps are for eval forwards only');
+    image = x;
     if (pending.length > 0) {
       // Statistics of earlier training forwards the caller has not applied: fold them in now,
       // in order, so eval sees them and the queue stays bounded. Within a training forward

@@ -30,6 +30,29 @@ describe.skipIf(!gpu.available)('conv with our kernels: value and both gradients
     },
   );
 
+  it('on the image (no input gradient): the same filter gradient without the input gradient’s dispatches', async () => {
+    const x = tf.randomNormal<tf.Rank.R4>([4, 8, 8, 3]);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 16]);
+    await Promise.all([x.data(), w.data()]);
+    const attrs = { stride: 1, pad: 1, groups: 1 };
+    const filterGrad = (differentiateInput: boolean) =>
+      countGpuWork(async () => {
+        const { grads } = tf.variableGrads(
+          () => tf.sum(kernelConv2d(x, v, attrs, differentiateInput)) as tf.Scalar,
+          [v],
+        );
+        const dw = await grads[v.name].data();
+        tf.dispose(grads);
+        return dw as Float32Array;
+      });
+    const v = tf.variable(w);
+    const full = await filterGrad(true);
+    const imageOnly = await filterGrad(false);
+    expect(relativeError(imageOnly.result, full.result)).toBe(0);
+    expect(imageOnly.counts.dispatches).toBeLessThan(full.counts.dispatches);
+    tf.dispose([x, w, v]);
+  });
+
   it('takes the same number of dispatches for 1, 8 and 64 groups (forward and both gradients)', async () => {
     const dispatches: number[] = [];
     for (const groups of [1, 8, 64]) {

@@ -38,8 +38,31 @@ function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: Shape4, attrs: ConvA
   return tf.conv2dTranspose(dy, w, xShape, attrs.stride, torchPadding(attrs.pad));
 }
 
-/** y = conv(x, w) with PyTorch's stride, padding and groups, differentiable in x and w. */
-export function kernelConv2d(x: tf.Tensor4D, w: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
+/**
+ * y = conv(x, w) with PyTorch's stride, padding and groups, differentiable in w, and in x unless
+ * `differentiateInput` is false: for the stem's conv on the image, which nothing differentiates. A
+ * custom gradient computes every gradient it returns (TF.js's own are lazy), so the image
+ * stays out of its inputs and its input gradient, a full-resolution conv, is never run.
+ */
+export function kernelConv2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  attrs: ConvAttrs,
+  differentiateInput = true,
+): tf.Tensor4D {
+  if (!differentiateInput) {
+    const filterOnly = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [wt, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+      save([wt]);
+      return {
+        value: forward(x, wt, attrs),
+        gradFunc: (dy, saved) => [
+          convFilterGrad(x, dy as tf.Tensor4D, saved[0].shape as Shape4, attrs),
+        ],
+      };
+    });
+    return filterOnly(w) as tf.Tensor4D;
+  }
   // customGrad passes the inputs, then save(); its typing cannot say how many inputs there are.
   const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xt, wt, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
