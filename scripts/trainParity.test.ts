@@ -75,36 +75,26 @@ function recipe(name: string, overrides: Partial<Recipe>): Recipe {
   return { ...(presetRecipe(name) as Recipe), batchSize: 32, ...overrides };
 }
 
-/** notebook_resnext (C = 8, projection shortcuts) at a quarter of its widths, one block a stage. */
-function narrowNotebookResNeXt(): ArchSpec {
-  const spec = preset('notebook_resnext');
+/** A preset with a 16-channel stem and one block a stage, every stage's widths ÷ `divisor`. */
+function narrowed(name: string, divisor: number): ArchSpec {
+  const spec = preset(name);
   return {
     ...spec,
     stem: { ...spec.stem, channels: 16 },
     stages: spec.stages.map((s) => ({
       ...s,
       blocks: 1,
-      outChannels: s.outChannels / 4,
-      bottleneckWidth: s.bottleneckWidth / 4,
+      outChannels: s.outChannels / divisor,
+      bottleneckWidth: s.bottleneckWidth / divisor,
     })),
-    classes: 10,
   };
 }
 
+/** notebook_resnext (C = 8, projection shortcuts) at a quarter of its widths, one block a stage. */
+const narrowNotebookResNeXt = (): ArchSpec => ({ ...narrowed('notebook_resnext', 4), classes: 10 });
+
 /** The CIFAR-100 blog net (stem Dropout2d, 3×3-conv shortcuts, max4 head) at half width. */
-function narrowCifar100Net(): ArchSpec {
-  const spec = preset('notebook_cifar100_resnet');
-  return {
-    ...spec,
-    stem: { ...spec.stem, channels: 16 },
-    stages: spec.stages.map((s) => ({
-      ...s,
-      blocks: 1,
-      outChannels: s.outChannels / 2,
-      bottleneckWidth: s.bottleneckWidth / 2,
-    })),
-  };
-}
+const narrowCifar100Net = (): ArchSpec => narrowed('notebook_cifar100_resnet', 2);
 
 interface Case {
   name: string;

@@ -96,15 +96,20 @@ function throughput(times: number[], batch: number, macs: number): Throughput {
   };
 }
 
+/** What every bench of our engine trains: the 'quick' recipe at `batch`, on a synthetic batch. */
+function benchTrainer(spec: ArchSpec, batch: number) {
+  const recipe = { ...presetRecipe('quick')!, batchSize: batch };
+  const trainer = createTrainer({ spec, recipe, stats: CIFAR10_STATS, stepsPerEpoch: 1e6 });
+  return { trainer, batch: syntheticBatch(batch, spec.classes) };
+}
+
 /**
  * Our engine: createTrainer's step on a fixed batch, SGD as the 'quick' recipe, no
  * augmentation, with the kernels kernelMode() names now (the trainer reads it when built).
  */
 export async function benchEngine(spec: ArchSpec, opts: BenchOptions): Promise<NetworkBench> {
   const { params, macs } = analyze(spec).totals;
-  const recipe = { ...presetRecipe('quick')!, batchSize: opts.batch };
-  const trainer = createTrainer({ spec, recipe, stats: CIFAR10_STATS, stepsPerEpoch: 1e6 });
-  const batch = syntheticBatch(opts.batch, spec.classes);
+  const { trainer, batch } = benchTrainer(spec, opts.batch);
   let step = 0;
   try {
     const { times, counts } = await timeSteps(() => trainer.step(batch, 0, step++), opts);
@@ -135,9 +140,7 @@ export interface KernelTime {
  */
 export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
   const timed = await benchEngine(spec, opts);
-  const recipe = { ...presetRecipe('quick')!, batchSize: opts.batch };
-  const trainer = createTrainer({ spec, recipe, stats: CIFAR10_STATS, stepsPerEpoch: 1e6 });
-  const batch = syntheticBatch(opts.batch, spec.classes);
+  const { trainer, batch } = benchTrainer(spec, opts.batch);
   try {
     for (let i = 0; i < Math.max(1, opts.warmup); i++) await trainer.step(batch, 0, i);
     const started = performance.now();
@@ -161,15 +164,13 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
     const convMs = nested
       ? msOf('Conv2D')
       : msOf('Conv2D') + msOf('Conv2DBackpropFilter') + msOf('Conv2DBackpropInput');
-    const { params, macs } = analyze(spec).totals;
     return {
       ...timed,
       profile: {
         profiledMs: round(profiledMs, 1),
         convMs: round(convMs, 1),
         convShare: round(convMs / profiledMs, 3),
-        convGflopPerSec: round((6 * macs * opts.batch) / (convMs * 1e6), 3),
-        params,
+        convGflopPerSec: round((6 * timed.macs * opts.batch) / (convMs * 1e6), 3),
         kernels: rows,
         note:
           'one step under tf.profile (slower than a timed step); rows that run other kernels ' +

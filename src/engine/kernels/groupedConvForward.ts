@@ -16,6 +16,7 @@ import {
   load,
   storeSum,
   declareSum,
+  unpackIndex,
   addToSum,
   type Block,
   namedInputs,
@@ -45,11 +46,7 @@ export function forwardInvocations(g: ConvGeometry): number {
 function forwardProgram(g: ConvGeometry) {
   const tn = forwardBlock(g);
   const body = `
-    let co = (index % ${g.outC / tn}) * ${tn};
-    let pixel = index / ${g.outC / tn};
-    let ow = pixel % ${g.outW};
-    let oh = (pixel / ${g.outW}) % ${g.outH};
-    let n = pixel / ${g.outW * g.outH};
+    ${unpackIndex({ channel: 'co', row: 'oh', col: 'ow' }, g.outC, g.outH, g.outW, tn)}
     let ciBase = (co / ${g.outPerGroup}) * ${g.inPerGroup};
     ${declareSum(tn)}
     for (var i = 0; i < ${g.kh}; i++) {

@@ -15,6 +15,7 @@ import {
   load,
   storeSum,
   declareSum,
+  unpackIndex,
   addToSum,
   type Block,
   namedInputs,
@@ -38,11 +39,7 @@ export function inputGradInvocations(g: ConvGeometry): number {
 function inputGradProgram(g: ConvGeometry) {
   const tn = inputGradBlock(g);
   const body = `
-    let ci = (index % ${g.inC / tn}) * ${tn};
-    let pixel = index / ${g.inC / tn};
-    let iw = pixel % ${g.inW};
-    let ih = (pixel / ${g.inW}) % ${g.inH};
-    let n = pixel / ${g.inW * g.inH};
+    ${unpackIndex({ channel: 'ci', row: 'ih', col: 'iw' }, g.inC, g.inH, g.inW, tn)}
     let coBase = (ci / ${g.inPerGroup}) * ${g.outPerGroup};
     let ciLocal = ci % ${g.inPerGroup};
     ${declareSum(tn)}

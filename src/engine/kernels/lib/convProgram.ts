@@ -160,6 +160,26 @@ function parts(width: Block): [number, PartWidth][] {
 
 const partType = (width: PartWidth) => (width === 1 ? 'f32' : `vec${width}<f32>`);
 
+/**
+ * WGSL that splits a flat invocation index over an NHWC tensor [n, h, w, c] with `width`
+ * channels per invocation: `channel` (the block's first), `pixel`, and n, `row`, `col`.
+ */
+export function unpackIndex(
+  names: { channel: string; row: string; col: string },
+  channels: number,
+  height: number,
+  width: number,
+  block: Block,
+): string {
+  const { channel, row, col } = names;
+  return `
+    let ${channel} = (index % ${channels / block}) * ${block};
+    let pixel = index / ${channels / block};
+    let ${col} = pixel % ${width};
+    let ${row} = (pixel / ${width}) % ${height};
+    let n = pixel / ${width * height};`;
+}
+
 /** WGSL that declares a block's accumulators, zeroed. */
 export function declareSum(width: Block): string {
   return parts(width)
