@@ -16,6 +16,12 @@ import { countStep, type StepCounts } from './stepCounters';
 import { measureTrainingMemory } from './memory';
 import { memoryBudget, planMemory } from './preflight';
 import { createTrainer, type Batch } from './train';
+import { CONV_FILTER_GRAD } from './kernels/convFilterGrad';
+import { GROUPED_CONV_FORWARD } from './kernels/groupedConvForward';
+import { GROUPED_CONV_INPUT_GRAD } from './kernels/groupedConvInput';
+
+/** Our conv kernels' names (the same on webgpu and wasm; kernels/kernelConv.ts). */
+const OUR_CONV_KERNELS = [GROUPED_CONV_FORWARD, GROUPED_CONV_INPUT_GRAD, CONV_FILTER_GRAD];
 import { cardinalitySweep } from './cardinalitySweep';
 
 export interface BenchOptions {
@@ -136,7 +142,7 @@ export interface KernelTime {
  * times summed per kernel name, slowest first. A kernel that runs others (wasm's conv
  * gradients are forward Conv2Ds, wasmKernels.ts) includes their time, and they are listed too,
  * so the rows overlap; `convMs` counts each conv once (the Conv2D rows' own time, plus the
- * gradient kernels that are not made of Conv2Ds on this backend).
+ * gradient kernels that are not made of Conv2Ds on this backend, plus our conv kernels).
  */
 export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
   const timed = await benchEngine(spec, opts);
@@ -159,11 +165,12 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
       .map((r) => ({ ...r, ms: round(r.ms, 1) }))
       .sort((a, b) => b.ms - a.ms);
     const msOf = (name: string) => byName.get(name)?.ms ?? 0;
-    // On wasm the conv gradients run Conv2Ds inside (already in Conv2D's row); elsewhere not.
+    // TF.js's: on wasm its conv gradients run Conv2Ds inside (already in Conv2D's row).
     const nested = tf.getBackend() === 'wasm';
-    const convMs = nested
+    const stockMs = nested
       ? msOf('Conv2D')
       : msOf('Conv2D') + msOf('Conv2DBackpropFilter') + msOf('Conv2DBackpropInput');
+    const convMs = stockMs + OUR_CONV_KERNELS.reduce((sum, name) => sum + msOf(name), 0);
     return {
       ...timed,
       profile: {

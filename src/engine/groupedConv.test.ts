@@ -117,8 +117,7 @@ describe('groupedConv2d', () => {
     tf.dispose([x, w]);
   });
 
-  it('picks fused on WASM (its memory), split on cpu/webgl and unknown ones, our kernels on webgpu unless stock', () => {
-    expect(GROUPED_CONV_STRATEGY.wasm).toBe('fused');
+  it('picks our kernels on webgpu and wasm unless stock (then split, and fused on wasm for its memory), split on cpu/webgl and unknown ones', () => {
     for (const b of ['cpu', 'webgl']) {
       expect(GROUPED_CONV_STRATEGY[b]).toBe('split');
     }
@@ -126,14 +125,18 @@ describe('groupedConv2d', () => {
     expect(defaultGroupedConvStrategy()).toBe('split');
     expect(defaultGroupedConvStrategy('webgpu', 'cardinal')).toBe('kernel');
     expect(defaultGroupedConvStrategy('webgpu', 'stock')).toBe('split');
+    expect(defaultGroupedConvStrategy('wasm', 'cardinal')).toBe('kernel');
+    expect(defaultGroupedConvStrategy('wasm', 'stock')).toBe('fused');
   });
 
-  it("says the 'kernel' strategy needs webgpu", () => {
-    const x = tf.zeros([1, 4, 4, 4]) as tf.Tensor4D;
-    const w = tf.zeros([3, 3, 1, 4]) as tf.Tensor4D;
-    const run = () => groupedConv2d(x, w, { stride: 1, pad: 1, groups: 4, strategy: 'kernel' });
-    expect(run).toThrow(/webgpu only/);
-    tf.dispose([x, w]);
+  it("falls back to TF.js's ops where our kernels do not run (a model built on wasm, run on cpu)", async () => {
+    const x = tf.randomNormal([1, 4, 4, 4]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 1, 4]) as tf.Tensor4D;
+    const opts = { stride: 1, pad: 1, groups: 4 };
+    const ours = groupedConv2d(x, w, { ...opts, strategy: 'kernel' });
+    const split = groupedConv2d(x, w, { ...opts, strategy: 'split' });
+    expect(Array.from(await ours.data())).toEqual(Array.from(await split.data()));
+    tf.dispose([x, w, ours, split]);
   });
 });
 

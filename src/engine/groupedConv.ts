@@ -23,8 +23,9 @@ export { torchPadding, type PadArg };
  *   not the slices, the per-group outputs and the copies the tape saves of each (on WASM,
  *   TF.js's saved tensors are copies), so the group slices live only inside the op.
  * 'masked': one dense conv with a block-diagonal filter (the grouped filter tiled, then masked).
- * 'kernel': Cardinal's WebGPU kernels: one dispatch per grouped conv and per gradient for any
- * number of groups, and a split-K filter gradient for dense convs too (webgpu only).
+ * 'kernel': Cardinal's own kernels, dense and grouped alike (kernels/kernelConv.ts). On WebGPU:
+ * one dispatch per grouped conv and per gradient for any number of groups, and a split-K filter
+ * gradient. On WASM: register-tiled programs generated per shape (kernels/wasmConv.ts).
  */
 export type GroupedConvStrategy = 'split' | 'fused' | 'masked' | 'kernel';
 
@@ -36,12 +37,20 @@ export type GroupedConvStrategy = 'split' | 'fused' | 'masked' | 'kernel';
  */
 export const GROUPED_CONV_STRATEGY: Readonly<Record<string, GroupedConvStrategy>> = {
   cpu: 'split',
-  // Measured on WASM (npm run bench -- --memory): the split strategy's tape held ~3× a grouped
-  // layer's activations; fused holds x alone.
-  wasm: 'fused',
+  // Measured on WASM in Chromium (npm run bench -- --kernels both): ours beat XNNPACK's convs.
+  wasm: 'kernel',
   webgl: 'split',
   webgpu: 'kernel',
 };
+
+/**
+ * With stock kernels: the best of TF.js's own. Measured on WASM (npm run bench -- --memory):
+ * the split strategy's tape held ~3× a grouped layer's activations; fused holds x alone.
+ */
+const STOCK_STRATEGY: Readonly<Record<string, GroupedConvStrategy>> = { wasm: 'fused' };
+
+/** The backends our 'kernel' strategy runs on. */
+export const KERNEL_BACKENDS: readonly string[] = ['webgpu', 'wasm'];
 
 /** The strategy for `backend`; with stock kernels (kernelMode 'stock') never ours. */
 export function defaultGroupedConvStrategy(
@@ -49,7 +58,8 @@ export function defaultGroupedConvStrategy(
   mode: KernelMode = kernelMode(),
 ): GroupedConvStrategy {
   const strategy = GROUPED_CONV_STRATEGY[backend] ?? 'split';
-  return strategy === 'kernel' && mode === 'stock' ? 'split' : strategy;
+  if (strategy === 'kernel' && mode === 'stock') return STOCK_STRATEGY[backend] ?? 'split';
+  return strategy;
 }
 
 export interface ConvOptions {
@@ -77,13 +87,13 @@ export function groupedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions)
         `do not split into ${groups} groups`,
     );
   }
-  const strategy = opts.strategy ?? defaultGroupedConvStrategy();
+  let strategy = opts.strategy ?? defaultGroupedConvStrategy();
+  // A model built where our kernels run, used on a backend without them (evaluated on cpu after
+  // training on wasm, say): that backend's TF.js-only strategy, the same arithmetic.
+  if (strategy === 'kernel' && !KERNEL_BACKENDS.includes(tf.getBackend())) {
+    strategy = defaultGroupedConvStrategy(tf.getBackend(), 'stock');
+  }
   if (strategy === 'kernel') {
-    if (tf.getBackend() !== 'webgpu') {
-      throw new Error(
-        `groupedConv2d: the 'kernel' strategy runs on webgpu only (backend: ${tf.getBackend()})`,
-      );
-    }
     return kernelConv2d(x, w, { stride, pad, groups }, opts.inputGrad ?? true);
   }
   const padding = torchPadding(pad);

@@ -1,13 +1,13 @@
 // Our one-op batch norm (forward, closed-form backward, fused block end, running-statistics
-// fold) against a plain float64 reference, on the cpu backend (the composed path wasm also
-// takes) and on WebGPU (the WGSL kernels), over fuzzed shapes: batch 1…64, odd sizes,
+// fold) against a plain float64 reference, on the cpu backend (the composed path), on wasm
+// (batchNormWasm.ts) and on WebGPU (the WGSL kernels), over fuzzed shapes: batch 1…64, odd sizes,
 // channels 3…512. WebGPU runs on SwiftShader here, so shapes stay small.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { batchNormTraining, foldRunningStats, type BlockEnd } from './batchNorm';
-import { expectClose, onBackend, randomValues } from './lib/testUtil';
+import { expectClose, onBackend, randomValues, wasmInNode } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`batchNorm kernels: WebGPU tests skipped: ${gpu.reason}`);
@@ -120,7 +120,8 @@ async function checkCase(k: Case, seed: number) {
   }
 }
 
-const backends = ['cpu', ...(gpu.available ? ['webgpu'] : [])];
+await wasmInNode();
+const backends = ['cpu', 'wasm', ...(gpu.available ? ['webgpu'] : [])];
 
 describe.each(backends)('one-op batch norm on %s', (backend) => {
   it.each(CASES.map((k, i) => [JSON.stringify(k), k, i] as const))(
@@ -130,7 +131,7 @@ describe.each(backends)('one-op batch norm on %s', (backend) => {
 
   it('folds running statistics as PyTorch (momentum 0.1, unbiased variance)', async () =>
     onBackend(backend, async () => {
-      if (backend !== 'webgpu') return; // the composed fold is batchNorm.test.ts's
+      if (backend === 'cpu') return; // the composed fold is batchNorm.test.ts's
       const packed = tf.tensor2d([1, 2, 3, 0.5, 1, 2], [2, 3]);
       const running = tf.tensor1d([0, 1, 4]);
       const [m, v] = foldRunningStats(running, running, packed, 10 / 9, 0.1);

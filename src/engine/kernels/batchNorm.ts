@@ -4,12 +4,14 @@
 //   x̂ = (x − μ)/√(σ²+ε), y = γ·x̂ + β (+ r) (then ReLU), g = dy (· [y > 0] with the ReLU)
 //   dβ = Σg, dγ = Σg·x̂, dx = γ/√(σ²+ε) · (g − dβ/n − x̂·dγ/n), dr = g   (Σ over N·H·W)
 // On WebGPU: two dispatches forward (statistics, apply), two backward (dγ and dβ in one
-// reduction, dx and the shortcut's gradient in one pass; batchNorm*Webgpu.ts). Elsewhere
-// (wasm, cpu) the same formulas from the backend's ops, broadcasting [C] against NHWC, so no
-// backend ever tiles a full-size tensor. TF.js's stock gradient takes ~10 ops and a Tile.
+// reduction, dx and the shortcut's gradient in one pass; batchNorm*Webgpu.ts). On WASM the
+// same four kernels as loops over the heap (batchNormWasm.ts). Elsewhere (cpu, webgl) the same
+// formulas from the backend's ops, broadcasting [C] against NHWC, so no backend ever tiles a
+// full-size tensor. TF.js's stock gradient takes ~10 ops and a Tile.
 //
 // The batch statistics come back for the caller's running-statistics update (batchNorm.ts's
-// deferred queue): packed [2, C] (mean; biased variance) on WebGPU, two [C] tensors elsewhere.
+// deferred queue): packed [2, C] (mean; biased variance) on WebGPU and WASM, two [C] tensors
+// elsewhere.
 
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -19,6 +21,7 @@ import {
   registerBatchNormBackwardWebgpu,
 } from './batchNormBackwardWebgpu';
 import { BN_APPLY, BN_STATS, registerBatchNormForwardWebgpu } from './batchNormWebgpu';
+import './batchNormWasm';
 import { onWebgpu } from './lib/webgpuKernel';
 
 export type BatchStats = { packed: tf.Tensor2D } | { mean: tf.Tensor1D; variance: tf.Tensor1D };
@@ -44,8 +47,8 @@ export function batchNormTraining(
   if (onWebgpu()) registerWebgpuKernels();
   const relu = Boolean(end.relu);
   let stats: BatchStats | undefined;
-  const op = onWebgpu()
-    ? webgpuOp(eps, relu, (s) => (stats = s))
+  const op = hasKernels()
+    ? kernelOp(eps, relu, (s) => (stats = s))
     : composedOp(eps, relu, (s) => (stats = s));
   const y = end.residual ? op(x, gamma, beta, end.residual) : op(x, gamma, beta);
   return { y: y as tf.Tensor4D, stats: stats! };
@@ -64,7 +67,12 @@ const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {
 const runMany = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
   tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
 
-function webgpuOp(eps: number, relu: boolean, statsOut: Saved): Op {
+/** Whether the current backend has the five kernels: WebGPU's WGSL, or WASM's (batchNormWasm.ts). */
+function hasKernels(): boolean {
+  return onWebgpu() || tf.getBackend() === 'wasm';
+}
+
+function kernelOp(eps: number, relu: boolean, statsOut: Saved): Op {
   return tf.customGrad((...args: unknown[]) => {
     const [x, gamma, beta, residual] = args as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;

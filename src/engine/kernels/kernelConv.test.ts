@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import {
-  caseData,
-  convResults,
-  cpuReference,
   describeCase,
   drawConvCases,
+  expectOursMatchCpu,
   relativeError,
   WIDE_BLOCK_CASES,
 } from './lib/convTestCases';
@@ -20,14 +18,7 @@ describe.skipIf(!gpu.available)('conv with our kernels: value and both gradients
   const cases = [...drawConvCases(1502, 8), ...WIDE_BLOCK_CASES];
   it.each(cases.map((c, i) => [describeCase(c), c, i] as const))(
     'equals the cpu backend: %s',
-    async (_name, c, i) => {
-      const data = caseData(c, 1000 + 10 * i);
-      const expected = await cpuReference(c, data);
-      const actual = await convResults(c, data, (x, w) => kernelConv2d(x, w, c));
-      expect(relativeError(actual.y, expected.y)).toBeLessThan(1e-4);
-      expect(relativeError(actual.dx, expected.dx)).toBeLessThan(1e-4);
-      expect(relativeError(actual.dw, expected.dw)).toBeLessThan(1e-4);
-    },
+    async (_name, c, i) => expectOursMatchCpu(c, 1000 + 10 * i, 1e-4),
   );
 
   it('on the image (no input gradient): the same filter gradient without the input gradient’s dispatches', async () => {

@@ -1,4 +1,5 @@
-// Convolution with Cardinal's WebGPU kernels: the 'kernel' strategy of groupedConv.ts.
+// Convolution with Cardinal's own kernels: the 'kernel' strategy of groupedConv.ts. On WASM
+// every conv, dense or grouped, runs our programs (wasmConv.ts). On WebGPU:
 //
 // Grouped convs (groups > 1) run our forward and input gradient, one dispatch each for any
 // number of groups, reading each group's slice in place. Dense convs keep TF.js's forward
@@ -14,6 +15,8 @@ import { torchPadding } from '../torchPadding';
 import { convFilterGrad } from './convFilterGrad';
 import { groupedConvForward, type ConvAttrs } from './groupedConvForward';
 import { groupedConvInputGrad } from './groupedConvInput';
+// Registers the same three kernels for the wasm backend.
+import './wasmConv';
 
 /**
  * Whether dense convs (groups = 1) use our forward and input gradient instead of TF.js's.
@@ -24,15 +27,21 @@ import { groupedConvInputGrad } from './groupedConvInput';
  */
 export const DENSE_USES_OURS = { forward: false, inputGrad: false };
 
+/** Whether a dense conv's forward (or input gradient) runs ours on the current backend. */
+function denseUsesOurs(which: keyof typeof DENSE_USES_OURS): boolean {
+  // On WASM ours is always faster than XNNPACK's (wasmConv.ts), so there is no switch.
+  return tf.getBackend() === 'wasm' || DENSE_USES_OURS[which];
+}
+
 type Shape4 = [number, number, number, number];
 
 function forward(x: tf.Tensor4D, w: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
-  if (attrs.groups > 1 || DENSE_USES_OURS.forward) return groupedConvForward(x, w, attrs);
+  if (attrs.groups > 1 || denseUsesOurs('forward')) return groupedConvForward(x, w, attrs);
   return tf.conv2d(x, w, attrs.stride, torchPadding(attrs.pad));
 }
 
 function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: Shape4, attrs: ConvAttrs) {
-  if (attrs.groups > 1 || DENSE_USES_OURS.inputGrad) {
+  if (attrs.groups > 1 || denseUsesOurs('inputGrad')) {
     return groupedConvInputGrad(dy, w, xShape, attrs);
   }
   return tf.conv2dTranspose(dy, w, xShape, attrs.stride, torchPadding(attrs.pad));

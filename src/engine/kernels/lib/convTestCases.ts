@@ -8,7 +8,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../../spec/random';
+import { expect } from 'vitest';
 import { groupedConv2d } from '../../groupedConv';
+import { kernelConv2d } from '../kernelConv';
 import { convGeometry, type ConvGeometry } from './convProgram';
 
 export interface ConvCase {
@@ -165,4 +167,17 @@ export function relativeError(actual: Float32Array, expected: Float32Array): num
     scale = Math.max(scale, Math.abs(expected[i]));
   }
   return diff / scale;
+}
+
+/**
+ * y, dx and dw of our conv kernels (kernelConv2d, on the current backend) against the cpu
+ * backend's split convs, each within `tolerance` of the reference's scale.
+ */
+export async function expectOursMatchCpu(c: ConvCase, seed: number, tolerance: number) {
+  const data = caseData(c, seed);
+  const expected = await cpuReference(c, data);
+  const actual = await convResults(c, data, (x, w) => kernelConv2d(x, w, c));
+  expect(relativeError(actual.y, expected.y)).toBeLessThan(tolerance);
+  expect(relativeError(actual.dx, expected.dx)).toBeLessThan(tolerance);
+  expect(relativeError(actual.dw, expected.dw)).toBeLessThan(tolerance);
 }

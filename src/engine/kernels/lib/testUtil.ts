@@ -1,10 +1,27 @@
 // Shared by the kernel tests: seeded random data, a closeness check with the kernels' tolerance,
-// and running a function on each backend the test can use (cpu always; webgpu where dawn.node
-// found an adapter). Test-only: nothing in the app imports it.
+// and running a function on each backend the test can use (cpu and wasm always; webgpu where
+// dawn.node found an adapter). Test-only: nothing in the app imports it.
 
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { createRng } from '../../../spec/random';
+import { initBackend } from '../../setBackend';
+
+/**
+ * Makes the wasm backend usable in Node (its binaries read from node_modules, our training
+ * kernels registered) and returns to the backend that was current.
+ */
+export async function wasmInNode(): Promise<void> {
+  const before = tf.getBackend();
+  const dir = new URL(
+    '../../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/',
+    import.meta.url,
+  );
+  // A file path: this file is type-checked with the app, which has no node:url.
+  const init = await initBackend('wasm', { wasmPaths: decodeURIComponent(dir.pathname) });
+  expect(init.backend).toBe('wasm');
+  if (before) await tf.setBackend(before);
+}
 
 /** |a − b| ≤ tol · max(1, |b|) elementwise: 1e-4 against a float64 reference. */
 export function expectClose(

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { setFlagsFromString } from 'node:v8';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelConv2d } from './kernelConv';
+import {
+  caseData,
+  convResults,
+  describeCase,
+  drawConvCases,
+  expectOursMatchCpu,
+  WIDE_BLOCK_CASES,
+  type ConvCase,
+} from './lib/convTestCases';
+import { wasmInNode } from './lib/testUtil';
+import { hasRelaxedSimd, setFusedMultiplyAdd } from './wasmConv';
+
+// Node 20's V8 has relaxed SIMD behind a flag (Chrome and Node 22 ship it): turn it on so the
+// fused programs are tested too. It applies to modules compiled from now on.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+/** ResNet and ResNeXt shapes (stem, stride-2 3×3 and 1×1 shortcuts, 32×4d groups, odd sizes). */
+const MODEL_CASES: ConvCase[] = [
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 16], stride: 1, pad: 1, groups: 1 },
+  { x: [2, 9, 7, 16], w: [3, 3, 16, 32], stride: 2, pad: 1, groups: 1 },
+  { x: [3, 8, 8, 16], w: [1, 1, 16, 32], stride: 2, pad: 0, groups: 1 },
+  { x: [2, 6, 6, 128], w: [3, 3, 4, 128], stride: 1, pad: 1, groups: 32 },
+  { x: [2, 11, 11, 3], w: [7, 7, 3, 8], stride: 2, pad: 3, groups: 1 },
+  { x: [1, 5, 5, 24], w: [3, 3, 8, 24], stride: 1, pad: 2, groups: 3 },
+];
+
+const cases = [...MODEL_CASES, ...WIDE_BLOCK_CASES, ...drawConvCases(2024, 10)];
+
+describe.each([
+  ['multiply + add', false],
+  ['relaxed-SIMD fused multiply-add', true],
+])('our WASM conv programs (%s)', (_label, fused) => {
+  beforeAll(async () => {
+    await wasmInNode();
+    await tf.setBackend('wasm');
+    setFusedMultiplyAdd(fused);
+  });
+  afterAll(() => setFusedMultiplyAdd(undefined));
+
+  it.skipIf(fused && !hasRelaxedSimd())('have relaxed SIMD where asked for', () => {
+    expect(hasRelaxedSimd()).toBe(true);
+  });
+
+  it.each(cases.map((c, i) => [describeCase(c), c, i] as const))(
+    'y, dx and dw equal the cpu backend: %s',
+    async (_name, c, i) => expectOursMatchCpu(c, 300 + 10 * i, 1e-5),
+  );
+
+  it('leaves no tensors behind, and repeats without growing the heap', async () => {
+    const c = MODEL_CASES[1];
+    const data = caseData(c, 7);
+    await convResults(c, data, (x, w) => kernelConv2d(x, w, c));
+    const before = tf.memory().numTensors;
+    const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm;
+    const bytes = heap.HEAPU8.length;
+    for (let r = 0; r < 5; r++) await convResults(c, data, (x, w) => kernelConv2d(x, w, c));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(heap.HEAPU8.length).toBe(bytes);
+  });
+});
