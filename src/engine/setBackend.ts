@@ -7,6 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
+  setWasmKernelThreads,
+  startWasmHelpers,
+  wasmKernelThreads,
+} from './kernels/lib/wasmThreads';
+import {
   BACKEND_ORDER,
   isSoftwareGpu,
   probeBackends,
@@ -78,6 +83,8 @@ function configureWasm(options: BackendOptions): void {
     const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
     wasmThreads = Math.max(1, options.threads ?? cores);
     setThreadsCount(wasmThreads);
+    // Our conv and batch-norm programs split their work over as many (kernels/lib/wasmThreads.ts).
+    setWasmKernelThreads(wasmThreads);
     wasmThreadsSet = true;
   }
   registerWasmTrainingKernels();
@@ -127,7 +134,11 @@ function adapterOf(probe: BackendProbe): { adapter: string; threads?: number } {
     : globalThis.crossOriginIsolated
       ? 'single thread'
       : 'single thread (not cross-origin isolated: no COOP/COEP headers)';
-  return { adapter: `${base}, ${threads === 1 ? single : `${threads} threads`}`, threads };
+  if (threads === 1) return { adapter: `${base}, ${single}`, threads };
+  // Our conv and batch-norm programs run on their own helpers (kernels/lib/wasmThreads.ts).
+  const ours = wasmKernelThreads();
+  const note = ours.threads > 1 ? '' : ` (Cardinal's kernels on one: ${ours.why})`;
+  return { adapter: `${base}, ${threads} threads${note}`, threads };
 }
 
 /**
@@ -152,6 +163,9 @@ export async function initBackend(
       continue;
     }
     const failure = await tryBackend(name, probe);
+    // Our programs' helper threads start now: a Worker only starts once its creator's event loop
+    // runs, so they could not be started while a kernel blocks on them.
+    if (failure === null && name === 'wasm') await startWasmHelpers(tf.backend());
     if (failure === null) {
       const why =
         choice === 'auto'

@@ -70,7 +70,7 @@ const stats: Kernel = ({ x }, heap) => {
     const xi = index(heap, x!);
     sums.fill(0);
     if (simd(C)) {
-      program(heap, `bn stats ${C}`, () => statsProgram(C))(xi * 4, xi * 4, scratch, rows);
+      program(heap, `bn stats ${C}`, () => statsProgram(C)).run(xi * 4, xi * 4, scratch, rows);
     } else {
       for (let i = xi; i < xi + rows * C; i += C) {
         for (let c = 0; c < C; c++) {
@@ -108,7 +108,7 @@ const apply: Kernel = ({ x, stats, gamma, beta, residual }, heap, attrs) => {
     if (simd(C)) {
       const flags = { channels: C, relu, residual: Boolean(residual) };
       const key = `bn apply ${JSON.stringify(flags)}`;
-      program(heap, key, () => applyProgram(flags))(xi * 4, scratch, ri * 4, yi * 4, rows);
+      program(heap, key, () => applyProgram(flags)).run(xi * 4, scratch, ri * 4, yi * 4, rows);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {
@@ -144,7 +144,14 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
       const flags = { channels: C, relu, residual: false };
       const key = `bn gradSums ${JSON.stringify(flags)}`;
       const mean = scratch + 16 * C;
-      program(heap, key, () => gradSumsProgram(flags))(di * 4, xi * 4, yi * 4, mean, scratch, rows);
+      program(heap, key, () => gradSumsProgram(flags)).run(
+        di * 4,
+        xi * 4,
+        yi * 4,
+        mean,
+        scratch,
+        rows,
+      );
     } else {
       for (let i = 0; i < rows * C; i += C) {
         for (let c = 0; c < C; c++) {
@@ -184,7 +191,7 @@ const gradInput: Kernel = ({ dy, x, coef, y }, heap, attrs) => {
       const flags = { channels: C, relu, residual };
       const key = `bn gradInput ${JSON.stringify(flags)}`;
       const args = [di, xi, yi, ki, dx, residual ? dr : 0].map((i) => i * 4);
-      program(heap, key, () => gradInputProgram(flags))(...args, rows);
+      program(heap, key, () => gradInputProgram(flags)).run(...args, rows);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {

@@ -19,7 +19,8 @@ import { CONV_FILTER_GRAD } from './convFilterGrad';
 import { GROUPED_CONV_FORWARD, type ConvAttrs } from './groupedConvForward';
 import { GROUPED_CONV_INPUT_GRAD } from './groupedConvInput';
 import { assemble, FunctionBuilder } from './lib/wasmAssembler';
-import { addressOf, program, type WasmBackend } from './lib/wasmHeap';
+import { addressOf, heapMemory, program, type WasmBackend } from './lib/wasmHeap';
+import { runSplit, threadsFor } from './lib/wasmThreads';
 import {
   filterGradProgram,
   forwardProgram,
@@ -145,7 +146,8 @@ function forwardKernel({ inputs, backend, attrs }: KernelArgs) {
   const out = heap.makeOutput([batch, outHeight, outWidth, outC], 'float32');
   try {
     const run = convProgram(heap, 'forward', input.shape);
-    run(input.ptr, addressOf(heap, w), addressOf(heap, out), 0, batch);
+    const at = addressOf(heap, out);
+    runSplit(heapMemory(heap), run, input.ptr, addressOf(heap, w), () => at, batch);
   } finally {
     if (input.owned) heap.wasm._free(input.ptr);
   }
@@ -200,7 +202,8 @@ function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
       stride: 1,
       groups: a.groups,
     };
-    convProgram(heap, 'forward', shape)(source, flipped, addressOf(heap, out), 0, n);
+    const at = addressOf(heap, out);
+    runSplit(heapMemory(heap), convProgram(heap, 'forward', shape), source, flipped, () => at, n);
   } finally {
     heap.wasm._free(source);
     heap.wasm._free(flipped);
@@ -215,13 +218,25 @@ function filterGradKernel({ inputs, backend, attrs }: KernelArgs) {
   if (!lanesFor(a.wShape[3] / a.groups)) return fallbackFilterGrad(x, dy, a);
   const input = paddedInput(heap, x, a.wShape, a);
   const out = heap.makeOutput(a.wShape, 'float32');
+  const size = tf.util.sizeFromShape(a.wShape);
+  const memory = heapMemory(heap);
+  // Every thread sums its images into its own dw; the extra ones are added in at the end.
+  const threads = threadsFor(memory, input.shape.batch);
+  const partials = Array.from({ length: threads - 1 }, () => heap.wasm._malloc(size * 4));
   try {
-    const at = addressOf(heap, out);
-    heap.wasm.HEAPF32.fill(0, at / 4, at / 4 + tf.util.sizeFromShape(a.wShape));
+    const dws = [addressOf(heap, out), ...partials];
+    const f32 = heap.wasm.HEAPF32;
+    for (const at of dws) f32.fill(0, at / 4, at / 4 + size);
     const run = convProgram(heap, 'filterGrad', input.shape);
-    run(input.ptr, addressOf(heap, dy), at, 0, input.shape.batch);
+    runSplit(memory, run, input.ptr, addressOf(heap, dy), (t) => dws[t], input.shape.batch);
+    const dw = heap.wasm.HEAPF32.subarray(dws[0] / 4, dws[0] / 4 + size);
+    for (const at of partials) {
+      const part = heap.wasm.HEAPF32.subarray(at / 4, at / 4 + size);
+      for (let i = 0; i < size; i++) dw[i] += part[i];
+    }
   } finally {
     if (input.owned) heap.wasm._free(input.ptr);
+    for (const at of partials) heap.wasm._free(at);
   }
   return out;
 }

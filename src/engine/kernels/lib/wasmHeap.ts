@@ -3,6 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assemble, type FunctionBuilder } from './wasmAssembler';
+import type { Compiled } from './wasmThreads';
 
 /** What we use of TF.js's BackendWasm and of the Emscripten module behind it. */
 export interface WasmBackend {
@@ -25,7 +26,7 @@ export const asWasmBackend = (backend: unknown) => backend as WasmBackend;
 export const addressOf = (backend: WasmBackend, t: tf.TensorInfo) =>
   backend.getMemoryOffset(t.dataId);
 
-function heapMemory(backend: WasmBackend): WebAssembly.Memory {
+export function heapMemory(backend: WasmBackend): WebAssembly.Memory {
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) {
     throw new Error("Cardinal's WASM kernels: cannot find TF.js's WebAssembly.Memory");
@@ -33,42 +34,28 @@ function heapMemory(backend: WasmBackend): WebAssembly.Memory {
   return memory;
 }
 
-type Program = (...pointersAndCounts: number[]) => void;
-const compiled = new Map<string, Program>();
+const compiled = new Map<string, Compiled>();
 
 /**
  * The function `build()` emits, compiled against the backend's heap; built once per key (the
  * key must name everything the code depends on). Synchronous compilation: allowed for any size
- * in a worker and in Node; a page's main thread allows 4 KB, so kernels there fall back.
+ * in a worker and in Node; a page's main thread allows 4 KB (Cardinal runs TF.js in a worker).
  */
-export function program(backend: WasmBackend, key: string, build: () => FunctionBuilder): Program {
+export function program(backend: WasmBackend, key: string, build: () => FunctionBuilder): Compiled {
   const memory = heapMemory(backend);
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const fullKey = `${key} shared=${shared}`;
-  let run = compiled.get(fullKey);
-  if (!run) {
+  let entry = compiled.get(fullKey);
+  if (!entry) {
     const f = build();
     // A shared memory's import must declare a maximum no smaller than its own: 4 GiB.
     const bytes = assemble([f], { shared, maximumPages: 65536 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    run = instance.exports[f.name] as Program;
-    compiled.set(fullKey, run);
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const run = instance.exports[f.name] as Compiled['run'];
+    entry = { run, id: compiled.size, name: f.name, module };
+    compiled.set(fullKey, entry);
   }
-  return run;
-}
-
-/** Scratch memory in the heap for the length of `work`, freed however it ends. */
-export function withScratch<T>(
-  backend: WasmBackend,
-  bytes: number[],
-  work: (ptrs: number[]) => T,
-): T {
-  const ptrs: number[] = [];
-  try {
-    for (const b of bytes) ptrs.push(backend.wasm._malloc(Math.max(b, 16)));
-    return work(ptrs);
-  } finally {
-    for (const p of ptrs) backend.wasm._free(p);
-  }
+  return entry;
 }
