@@ -9,8 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../spec/types';
 import { kernelMode } from './kernels';
-import { adamwStepWebgpu, sgdStepWebgpu } from './kernels/optimizerStep';
+import { adamwStepFused, sgdStepFused } from './kernels/optimizerStep';
+// Registers the same two kernels for the wasm backend.
+import './kernels/optimizerStepWasm';
 import { onWebgpu } from './kernels/lib/webgpuKernel';
+
+/** Whether the backend has the one-kernel optimizer steps (kernels/optimizerStep*.ts). */
+const hasFusedStep = () => onWebgpu() || tf.getBackend() === 'wasm';
 
 /** One parameter's optimizer state; PyTorch names in the comments for export. */
 export interface ParamState {
@@ -56,8 +61,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
   }
   let steps = 0;
   let slots = new Map<string, ParamState>();
-  // Read once, as the model does: on WebGPU our kernels update a parameter and its state in one
-  // dispatch (kernels/optimizerStep.ts); elsewhere, and with stock kernels, the ops below.
+  // Read once, as the model does: on WebGPU and WASM our kernels update a parameter and its
+  // state in one kernel (kernels/optimizerStep*.ts); elsewhere, and with stock kernels, the ops
+  // below.
   const fused = kernelMode() === 'cardinal';
 
   const disposeSlots = (all: Map<string, ParamState>) => {
@@ -79,9 +85,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     lr: number,
     momentum: number,
   ) {
-    if (fused && onWebgpu()) {
+    if (fused && hasFusedStep()) {
       const h = { lr, momentum, weightDecay: s.weightDecay, nesterov: s.nesterov };
-      const next = sgdStepWebgpu(p, grad, slot.momentumBuffer, h);
+      const next = sgdStepFused(p, grad, slot.momentumBuffer, h);
       p.assign(next.param);
       next.param.dispose();
       if (next.buf) slot.momentumBuffer = replace(slot.momentumBuffer, next.buf);
@@ -114,9 +120,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     // the current beta1 (which OneCycleLR may have changed).
     const stepSize = lr / (1 - Math.pow(beta1, t));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    if (fused && onWebgpu()) {
+    if (fused && hasFusedStep()) {
       const h = { lr, beta1, beta2, eps: s.eps, weightDecay: s.weightDecay, stepSize, bc2Sqrt };
-      const next = adamwStepWebgpu(p, grad, slot.expAvg, slot.expAvgSq, h);
+      const next = adamwStepFused(p, grad, slot.expAvg, slot.expAvgSq, h);
       p.assign(next.param);
       next.param.dispose();
       slot.expAvg = replace(slot.expAvg, next.m);

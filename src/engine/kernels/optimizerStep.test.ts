@@ -1,4 +1,4 @@
-// The fused WebGPU optimizer step against optim.ts's composed update on the cpu backend (which
+// The one-kernel optimizer step (WebGPU and WASM) against optim.ts's composed update on the cpu backend (which
 // optim.test.ts checks against torch.optim in float64): parameters and state after a few steps,
 // over odd sizes, SGD (momentum, Nesterov, weight decay, a momentum override) and AdamW.
 import * as tf from '@tensorflow/tfjs';
@@ -7,7 +7,7 @@ import type { OptimizerSpec } from '../../spec/types';
 import { createOptimizer } from '../optim';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
-import { expectClose, onBackend, randomValues } from './lib/testUtil';
+import { expectClose, onBackend, randomValues, wasmInNode } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`optimizer kernels: WebGPU tests skipped: ${gpu.reason}`);
@@ -59,6 +59,19 @@ const SPECS: OptimizerSpec[] = [
   { kind: 'sgd', lr: 0.1, momentum: 0, nesterov: false, weightDecay: 0 },
   { kind: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
 ];
+
+await wasmInNode();
+
+describe('one-kernel optimizer step on WASM', () => {
+  it.each(SPECS.map((s) => [JSON.stringify(s), s] as const))(
+    'equals the composed update on cpu bit for bit: %s',
+    async (_, spec) => {
+      const want = await onBackend('cpu', () => threeSteps(spec));
+      const got = await onBackend('wasm', () => threeSteps(spec));
+      for (const name of Object.keys(want)) expect(got[name], name).toEqual(want[name]);
+    },
+  );
+});
 
 describe.skipIf(!gpu.available)('fused optimizer step on WebGPU', () => {
   it.each(SPECS.map((s) => [JSON.stringify(s), s] as const))(

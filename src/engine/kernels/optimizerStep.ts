@@ -1,15 +1,15 @@
 // The optimizer's update of one parameter as ONE WebGPU dispatch that writes the new parameter
 // and its state together (lib/multiOutput.ts), with the learning rate, momentum and decay as
 // uniforms: no scalar tensors made and uploaded each step. The arithmetic is torch.optim's, in
-// the same order as optim.ts's composed update (which wasm and cpu keep: there each op is a
-// loop over memory, not a dispatch, and it already uses the fewest ops).
+// the same order as optim.ts's composed update (which cpu keeps). On WASM the same two kernels
+// are loops over the heap (optimizerStepWasm.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { runMultiOutput, workgroupsFor } from './lib/multiOutput';
 import { registerWebgpuKernel } from './lib/webgpuKernel';
 
-const SGD = 'CardinalSgdStep';
-const ADAMW = 'CardinalAdamwStep';
+export const SGD_STEP = 'CardinalSgdStep';
+export const ADAMW_STEP = 'CardinalAdamwStep';
 const THREADS = 128;
 
 export interface SgdHyper {
@@ -32,7 +32,7 @@ export interface AdamwHyper {
 }
 
 function register(): void {
-  registerWebgpuKernel(SGD, (inputs, backend, attrs) => {
+  registerWebgpuKernel(SGD_STEP, (inputs, backend, attrs) => {
     const { p, g, buf } = inputs;
     const withMomentum = Boolean(attrs.withMomentum);
     const first = !buf;
@@ -54,7 +54,7 @@ function register(): void {
       }`;
     const shape = p.shape;
     return runMultiOutput(backend, {
-      key: `${SGD}_${withMomentum}_${first}_${nesterov}`,
+      key: `${SGD_STEP}_${withMomentum}_${first}_${nesterov}`,
       inputs: first || !withMomentum ? { p, g } : { p, g, buf },
       outputs: withMomentum ? { pOut: { shape }, bufOut: { shape } } : { pOut: { shape } },
       uniforms: {
@@ -69,7 +69,7 @@ function register(): void {
     });
   });
 
-  registerWebgpuKernel(ADAMW, (inputs, backend, attrs) => {
+  registerWebgpuKernel(ADAMW_STEP, (inputs, backend, attrs) => {
     const { p, g, m, v } = inputs;
     const first = !m;
     // torch.optim.AdamW: p ·= 1 − lr·wd; m = m + (g − m)·(1 − β1); v = β2·v + (1 − β2)·g²;
@@ -89,7 +89,7 @@ function register(): void {
       }`;
     const shape = p.shape;
     return runMultiOutput(backend, {
-      key: `${ADAMW}_${first}`,
+      key: `${ADAMW_STEP}_${first}`,
       inputs: first ? { p, g } : { p, g, m, v },
       outputs: { pOut: { shape }, mOut: { shape }, vOut: { shape } },
       uniforms: {
@@ -112,8 +112,8 @@ function register(): void {
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) =>
   tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
 
-/** SGD on WebGPU: the new parameter and (with momentum) the new momentum buffer. */
-export function sgdStepWebgpu(
+/** SGD in one kernel (WebGPU, WASM): the new parameter and (with momentum) the new momentum buffer. */
+export function sgdStepFused(
   p: tf.Tensor,
   g: tf.Tensor,
   buf: tf.Tensor | undefined,
@@ -122,12 +122,12 @@ export function sgdStepWebgpu(
   register();
   const withMomentum = h.momentum !== 0;
   const inputs: tf.NamedTensorMap = buf && withMomentum ? { p, g, buf } : { p, g };
-  const [param, nextBuf] = run(SGD, inputs, { ...h, withMomentum });
+  const [param, nextBuf] = run(SGD_STEP, inputs, { ...h, withMomentum });
   return withMomentum ? { param, buf: nextBuf } : { param };
 }
 
-/** AdamW on WebGPU: the new parameter and both moments. */
-export function adamwStepWebgpu(
+/** AdamW in one kernel (WebGPU, WASM): the new parameter and both moments. */
+export function adamwStepFused(
   p: tf.Tensor,
   g: tf.Tensor,
   m: tf.Tensor | undefined,
@@ -136,6 +136,6 @@ export function adamwStepWebgpu(
 ): { param: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
   register();
   const inputs: tf.NamedTensorMap = m && v ? { p, g, m, v } : { p, g };
-  const [param, nextM, nextV] = run(ADAMW, inputs, { ...h });
+  const [param, nextM, nextV] = run(ADAMW_STEP, inputs, { ...h });
   return { param, m: nextM, v: nextV };
 }
