@@ -155,9 +155,24 @@ function forwardKernel({ inputs, backend, attrs }: KernelArgs) {
 }
 
 /**
- * dx = a stride-1 forward conv of dy spread out by the stride (dy[oh] at row oh·s + k − 1 − pad
- * of a zeroed buffer k − 1 rows taller than x) with the filter flipped in space and its channel
- * axes swapped within each group: wt[i, j, co, g·ci/g + ci] = w[k − 1 − i, k − 1 − j, ci, g·co/g + co].
+ * The taps of one phase of a strided conv's input gradient along one axis. Input rows
+ * i·s + phase are reached from dy rows i + d by the filter rows k with phase + pad − k = d·s;
+ * listed by d ascending (k descending), so that the phase is a stride-1 correlation of dy from
+ * row dFirst with these taps as its filter. `count` rows of x belong to the phase.
+ */
+function phaseTaps(phase: number, size: number, k: number, s: number, pad: number) {
+  const taps: number[] = [];
+  for (let t = k - 1; t >= 0; t--) if ((((phase + pad - t) % s) + s) % s === 0) taps.push(t);
+  const dFirst = taps.length ? (phase + pad - taps[0]) / s : 0;
+  return { taps, dFirst, count: Math.max(0, Math.ceil((size - phase) / s)) };
+}
+
+/**
+ * dx = Σ over taps of dy · wᵀ, one phase (row mod s, column mod s) of x at a time: each phase
+ * is a stride-1 forward conv of dy (padded once for all phases) with the filter taps that
+ * reach it, their channel axes swapped within each group, written to every s-th pixel of every
+ * s-th row of dx. With stride 1 there is one phase and it is the full flipped filter. No
+ * multiply-add is spent on the zeros a spread-out dy would hold (3 in 4 at stride 2).
  */
 function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
   const { dy, w } = inputs as { dy: tf.TensorInfo; w: tf.TensorInfo };
@@ -165,48 +180,68 @@ function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
   const heap = backend as unknown as WasmBackend;
   const [n, h, wid, inC] = a.xShape;
   const [kh, kw, ciPerGroup, outC] = w.shape as Shape4;
+  const [, outH, outW] = dy.shape;
   const coPerGroup = outC / a.groups;
   if (!lanesFor(ciPerGroup)) return fallbackInputGrad(dy, w, a);
-  const height = h + kh - 1;
-  const width = wid + kw - 1;
+  const { stride: s, pad } = a;
+  const rows = Array.from({ length: s }, (_, p) => phaseTaps(p, h, kh, s, pad));
+  const cols = Array.from({ length: s }, (_, p) => phaseTaps(p, wid, kw, s, pad));
+  // One padding of dy that every phase's windows fit in.
+  const margin = (axis: typeof rows, size: number) => ({
+    before: Math.max(0, ...axis.map((p) => -p.dFirst)),
+    after: Math.max(0, ...axis.map((p) => p.dFirst + p.count - 1 + p.taps.length - size)),
+  });
+  const [mh, mw] = [margin(rows, outH), margin(cols, outW)];
+  const height = outH + mh.before + mh.after;
+  const width = outW + mw.before + mw.after;
   const out = heap.makeOutput(a.xShape, 'float32');
-  const source = spread(heap, dy, a.stride, kh - 1 - a.pad, kw - 1 - a.pad, height, width);
-  const flipped = heap.wasm._malloc(kh * kw * coPerGroup * inC * 4);
+  const source = spread(heap, dy, 1, mh.before, mw.before, height, width);
+  const filter = heap.wasm._malloc(kh * kw * coPerGroup * inC * 4);
   try {
-    const f32 = heap.wasm.HEAPF32;
-    const wAt = addressOf(heap, w) / 4;
-    const tAt = flipped / 4;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        for (let g = 0; g < a.groups; g++) {
-          for (let ci = 0; ci < ciPerGroup; ci++) {
-            const from = wAt + (((kh - 1 - i) * kw + (kw - 1 - j)) * ciPerGroup + ci) * outC;
-            for (let co = 0; co < coPerGroup; co++) {
-              const to = tAt + ((i * kw + j) * coPerGroup + co) * inC + g * ciPerGroup + ci;
-              f32[to] = f32[from + g * coPerGroup + co];
+    const memory = heapMemory(heap);
+    const dx = addressOf(heap, out);
+    const phases = rows.flatMap((r, pr) => cols.map((c, pc) => ({ r, c, pr, pc })));
+    if (phases.some(({ r, c }) => !r.taps.length || !c.taps.length)) {
+      // Pixels no tap reaches (a 1×1 filter at stride 2) have a zero gradient.
+      heap.wasm.HEAPF32.fill(0, dx / 4, dx / 4 + tf.util.sizeFromShape(a.xShape));
+    }
+    for (const { r, c, pr, pc } of phases) {
+      if (!r.taps.length || !c.taps.length || !r.count || !c.count) continue;
+      const f32 = heap.wasm.HEAPF32;
+      const [wAt, tAt] = [addressOf(heap, w) / 4, filter / 4];
+      // wt[i, j, co, g·ci/g + ci] = w[r.taps[i], c.taps[j], ci, g·co/g + co]
+      r.taps.forEach((ti, i) =>
+        c.taps.forEach((tj, j) => {
+          for (let g = 0; g < a.groups; g++) {
+            for (let ci = 0; ci < ciPerGroup; ci++) {
+              const from = wAt + ((ti * kw + tj) * ciPerGroup + ci) * outC + g * coPerGroup;
+              const to = tAt + (i * c.taps.length + j) * coPerGroup * inC + g * ciPerGroup + ci;
+              for (let co = 0; co < coPerGroup; co++) f32[to + co * inC] = f32[from + co];
             }
           }
-        }
-      }
+        }),
+      );
+      const shape: ConvShape = {
+        batch: n,
+        inHeight: height,
+        inWidth: width,
+        inChannels: outC,
+        outHeight: r.count,
+        outWidth: c.count,
+        outChannels: inC,
+        filterHeight: r.taps.length,
+        filterWidth: c.taps.length,
+        stride: 1,
+        groups: a.groups,
+        outLayout: { pixel: s, row: s * wid, image: h * wid },
+      };
+      const first = source + ((mh.before + r.dFirst) * width + mw.before + c.dFirst) * outC * 4;
+      const at = dx + (pr * wid + pc) * inC * 4;
+      runSplit(memory, convProgram(heap, 'forward', shape), first, filter, () => at, n);
     }
-    const shape: ConvShape = {
-      batch: n,
-      inHeight: height,
-      inWidth: width,
-      inChannels: outC,
-      outHeight: h,
-      outWidth: wid,
-      outChannels: inC,
-      filterHeight: kh,
-      filterWidth: kw,
-      stride: 1,
-      groups: a.groups,
-    };
-    const at = addressOf(heap, out);
-    runSplit(heapMemory(heap), convProgram(heap, 'forward', shape), source, flipped, () => at, n);
   } finally {
     heap.wasm._free(source);
-    heap.wasm._free(flipped);
+    heap.wasm._free(filter);
   }
   return out;
 }

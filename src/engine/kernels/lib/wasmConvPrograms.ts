@@ -28,6 +28,12 @@ export interface ConvShape {
   filterWidth: number;
   stride: number;
   groups: number;
+  /**
+   * Forward only: where output pixels go, in pixels of the output buffer, when not packed: the
+   * step between a row's pixels, between rows and between images. The input gradient writes
+   * each phase of a strided conv this way (every s-th pixel of every s-th row).
+   */
+  outLayout?: { pixel: number; row: number; image: number };
 }
 
 /** Output channels per register tile: two vectors where the group has 8k, else one. */
@@ -95,7 +101,9 @@ export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
   const C = s.inChannels * 4; // bytes per input pixel
   const CO = s.outChannels * 4; // bytes per output pixel (and per filter row)
   const inImage = s.inHeight * s.inWidth * C;
-  const outImage = s.outHeight * s.outWidth * CO;
+  const layout = s.outLayout ?? { pixel: 1, row: s.outWidth, image: s.outHeight * s.outWidth };
+  const outImage = layout.image * CO;
+  const outPixel = layout.pixel * CO;
 
   const n = f.local('i32');
   const inRow = f.local('i32');
@@ -150,7 +158,7 @@ export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
           .get(co)
           .add()
           .get(acc[r * vecs + v])
-          .v128Store(r * CO + v * 16);
+          .v128Store(r * outPixel + v * 16);
       }
     }
   };
@@ -195,7 +203,7 @@ export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
           .set(inPix);
         f.get(outRow)
           .get(oh)
-          .i32(s.outWidth * CO)
+          .i32(layout.row * CO)
           .mul()
           .add()
           .set(outPix);
@@ -203,7 +211,7 @@ export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
           f.i32(0).set(ow);
           f.doWhile(ow, 1, full, () => {
             channelTiles(pixels);
-            f.addTo(inPix, pixels * s.stride * C).addTo(outPix, pixels * CO);
+            f.addTo(inPix, pixels * s.stride * C).addTo(outPix, pixels * outPixel);
           });
         }
         if (rest > 0) channelTiles(rest);
