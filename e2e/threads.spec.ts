@@ -19,3 +19,23 @@ test('WASM starts threaded in the built app and trains', async ({ page }) => {
   expect(Number(result.imgPerSec)).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });
+
+// Our programs split each conv's images between threads, and each thread sums its own share of
+// a filter gradient: the losses of a few steps must match a single-threaded page's.
+test('threaded training computes what one thread computes', async ({ browser }) => {
+  const losses = async (threads: number) => {
+    const page = await browser.newPage();
+    await page.goto('/');
+    const request = { preset: 'resnet8', batch: 8, steps: 3, warmup: 1, threads };
+    const result = await page.evaluate((r) => window.cardinal!.bench('wasm', r), request);
+    await page.close();
+    expect(result.threads).toBe(threads);
+    return result.losses as number[];
+  };
+  const one = await losses(1);
+  const two = await losses(2);
+  expect(one).toHaveLength(4);
+  two.forEach((loss, i) => expect(loss).toBeCloseTo(one[i], 4));
+  // The network learns the fixed batch: not a constant that would match by accident.
+  expect(one[3]).toBeLessThan(one[0]);
+});

@@ -51,6 +51,11 @@ export interface NetworkBench extends Throughput, StepCounts {
   macs: number;
   /** The kernels this was measured with (kernels/index.ts). */
   kernels: KernelMode;
+  /**
+   * Every step's loss, warm-up included: the same network, batch and seed give the same
+   * losses, so runs with other threads or kernels can be checked against each other.
+   */
+  losses: number[];
 }
 
 /** Random CIFAR-shaped pixels: throughput does not depend on the values. */
@@ -116,13 +121,15 @@ function benchTrainer(spec: ArchSpec, batch: number) {
 export async function benchEngine(spec: ArchSpec, opts: BenchOptions): Promise<NetworkBench> {
   const { params, macs } = analyze(spec).totals;
   const { trainer, batch } = benchTrainer(spec, opts.batch);
-  let step = 0;
+  const losses: number[] = [];
   try {
-    const { times, counts } = await timeSteps(() => trainer.step(batch, 0, step++), opts);
+    const step = async () => losses.push((await trainer.step(batch, 0, losses.length)).loss);
+    const { times, counts } = await timeSteps(step, opts);
     return {
       params,
       macs,
       kernels: kernelMode(),
+      losses,
       ...throughput(times, opts.batch, macs),
       ...counts,
     };
@@ -230,7 +237,7 @@ export async function benchKernels(spec: ArchSpec, opts: BenchOptions, kernels: 
 }
 
 export type BaselineBench =
-  | (NetworkBench & { kind: 'tfjs-layers'; notes: string[] })
+  | (Omit<NetworkBench, 'losses'> & { kind: 'tfjs-layers'; notes: string[] })
   | { kind: 'tfjs-layers'; skipped: string };
 
 /**
