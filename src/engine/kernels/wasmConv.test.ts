@@ -26,6 +26,9 @@ const MODEL_CASES: ConvCase[] = [
   { x: [2, 6, 6, 128], w: [3, 3, 4, 128], stride: 1, pad: 1, groups: 32 },
   { x: [2, 11, 11, 3], w: [7, 7, 3, 8], stride: 2, pad: 3, groups: 1 },
   { x: [1, 5, 5, 24], w: [3, 3, 8, 24], stride: 1, pad: 2, groups: 3 },
+  // Widths from 16 take 6-pixel tiles (17: two and a remainder of 5); ResNet-20's stage 1.
+  { x: [1, 17, 17, 16], w: [3, 3, 16, 16], stride: 1, pad: 1, groups: 1 },
+  { x: [2, 32, 32, 8], w: [3, 3, 8, 16], stride: 2, pad: 1, groups: 1 },
 ];
 
 const cases = [...MODEL_CASES, ...WIDE_BLOCK_CASES, ...drawConvCases(2024, 10)];

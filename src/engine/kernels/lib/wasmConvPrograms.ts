@@ -87,17 +87,23 @@ function divisorUpTo(n: number, max: number): number {
  * forward(x, w, out, n0, n1): images n0 ≤ n < n1 of the conv (pointers are byte offsets in
  * the imported memory). Tiles are `pixels` consecutive output columns × `lanes` channels.
  */
-export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
+export function forwardProgram(
+  s: ConvShape,
+  fused: boolean,
+  tileShape?: { pixels: number; vecs: number },
+): FunctionBuilder {
   const f = new FunctionBuilder('forward', ['i32', 'i32', 'i32', 'i32', 'i32']);
   const [X, W, OUT, N0, N1] = [0, 1, 2, 3, 4];
   const coPerGroup = s.outChannels / s.groups;
   const ciPerGroup = s.inChannels / s.groups;
   const lanes = lanesFor(coPerGroup);
   if (lanes === 0) throw new Error(`forwardProgram: ${coPerGroup} channels per group`);
-  // 4 pixels × 8 channels measured fastest in Chromium 156 (2 × 4, 4 × 3, 2 × 6 and 4 × 2
-  // tried on ResNet-20's three conv shapes: 36–40 GFLOP/s fused against 28–44, noisy).
-  const vecs = lanes / 4;
-  const pixels = lanes === 8 ? 4 : 6;
+  // Measured in Chromium 156 on ResNet-20's three 3×3 convs, best of 9 (scratch tile sweep):
+  // 6 pixels × 8 channels 41.9 / 38.7 GFLOP/s at widths 32 / 16, against 33.6 / 35.1 for
+  // 4 × 8; at width 8, 6 leaves a 2-pixel remainder tile and 4 × 8 is better (33.6 vs 32.1).
+  // 3 × 16 and 2 × 16 were slower everywhere (30–39).
+  const vecs = tileShape?.vecs ?? lanes / 4;
+  const pixels = tileShape?.pixels ?? (lanes === 8 ? (s.outWidth >= 16 ? 6 : 4) : 6);
   const C = s.inChannels * 4; // bytes per input pixel
   const CO = s.outChannels * 4; // bytes per output pixel (and per filter row)
   const inImage = s.inHeight * s.inWidth * C;
@@ -227,15 +233,21 @@ export function forwardProgram(s: ConvShape, fused: boolean): FunctionBuilder {
  * Tiles are `rows` consecutive filter rows of one segment × `lanes` output channels; each
  * image's sum stays in registers over its OH·OW pixels, then joins dw in memory.
  */
-export function filterGradProgram(s: ConvShape, fused: boolean): FunctionBuilder {
+export function filterGradProgram(
+  s: ConvShape,
+  fused: boolean,
+  tileShape?: { rows: number; vecs: number },
+): FunctionBuilder {
   const f = new FunctionBuilder('filterGrad', ['i32', 'i32', 'i32', 'i32', 'i32']);
   const [X, DY, DW, N0, N1] = [0, 1, 2, 3, 4];
   const coPerGroup = s.outChannels / s.groups;
   const ciPerGroup = s.inChannels / s.groups;
   const lanes = lanesFor(coPerGroup);
   if (lanes === 0) throw new Error(`filterGradProgram: ${coPerGroup} channels per group`);
-  const vecs = lanes / 4;
-  const rowsPerTile = lanes === 8 ? 4 : 8;
+  // 6 filter rows × 8 channels: 40.8 / 37.7 / 39.7 GFLOP/s on ResNet-20's three 3×3 convs in
+  // Chromium 156 against 35.1 / 31.5 / 34.3 for 4 × 8 (best of 9; 5 × 8, 3 × 16, 2 × 16 slower).
+  const vecs = tileShape?.vecs ?? lanes / 4;
+  const rowsPerTile = tileShape?.rows ?? (lanes === 8 ? 6 : 8);
   const C = s.inChannels * 4;
   const CO = s.outChannels * 4;
   const inImage = s.inHeight * s.inWidth * C;
@@ -316,7 +328,7 @@ export function filterGradProgram(s: ConvShape, fused: boolean): FunctionBuilder
       f.get(gCo).set(co);
       f.doWhile(
         co,
-        lanes * 4,
+        vecs * 16,
         () =>
           f
             .get(gCo)
