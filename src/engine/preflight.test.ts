@@ -6,6 +6,7 @@ import { cardinalityStudy } from '../spec/study';
 import { presetRecipe } from '../spec/recipes';
 import {
   MEMORY_FACTOR,
+  MEMORY_FACTOR_WASM_OURS,
   MemoryPreflightError,
   MIN_MICRO_BATCH,
   planMemory,
@@ -30,6 +31,15 @@ describe('planMemory', () => {
     expect(plan).toMatchObject({ batch: 128, microBatch: 128, recompute: true });
     expect(plan.note).toMatch(/recomputed .*same results/);
     expect(plan.needBytes).toBeLessThanOrEqual(WASM_BUDGET_BYTES);
+  });
+
+  it('with our WASM kernels, which hold far less, ResNet-56 at 128 trains plainly', () => {
+    const ours = { ...wasm, factors: MEMORY_FACTOR_WASM_OURS };
+    const plan = planMemory(spec('resnet56'), recipe(128), ours);
+    expect(plan).toMatchObject({ batch: 128, microBatch: 128, recompute: false, note: null });
+    expect(plan.needBytes).toBe(plan.estimateBytes * MEMORY_FACTOR_WASM_OURS.plain);
+    // resnext20_4x16d at 128 (1.46 GB estimated) still needs its blocks recomputed.
+    expect(planMemory(spec('resnext20_4x16d'), recipe(128), ours).recompute).toBe(true);
   });
 
   it('splits into equal micro-batches when even the recompute does not fit', () => {

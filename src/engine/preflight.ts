@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyze, trainingMemoryBytes } from '../spec/analyze';
 import type { ArchSpec, Recipe } from '../spec/types';
+import { kernelMode } from './kernels';
 
 /**
  * Bytes the backend really held per byte of the estimate, measured on WASM (heap high-water
@@ -19,6 +20,17 @@ import type { ArchSpec, Recipe } from '../spec/types';
  * boundaries). Rounded up, so a plan that fits leaves headroom.
  */
 export const MEMORY_FACTOR = { plain: 7.5, recompute: 1.5 } as const;
+
+/**
+ * The same on WASM with Cardinal's kernels (kernels/wasmConv.ts, batchNormWasm.ts,
+ * optimizerStepWasm.ts), which hold no per-op copies or composed intermediates: plain steps
+ * 1.65–1.99× heap, 1.82–2.03× live tensors (resnet20 bs 32/128, resnet56 bs 32/64,
+ * resnext20_4x16d bs 32; 2026-12-01, `npm run bench -- --memory [plain]`); checkpointed steps
+ * 0.32–0.64×. Rounded up as above.
+ */
+export const MEMORY_FACTOR_WASM_OURS = { plain: 2.5, recompute: 1.5 } as const;
+
+export type MemoryFactors = { plain: number; recompute: number };
 
 /** The smallest micro-batch the preflight will train with: below it batch norm is too noisy. */
 export const MIN_MICRO_BATCH = 8;
@@ -37,6 +49,8 @@ export interface MemoryBudget {
   tensorBytes: number | null;
   /** Where the figures come from, in words. */
   source: string;
+  /** Bytes a step holds per byte of the estimate here; MEMORY_FACTOR when absent. */
+  factors?: MemoryFactors;
 }
 
 export interface MemoryPlan {
@@ -48,7 +62,7 @@ export interface MemoryPlan {
   recompute: boolean;
   /** trainingMemoryBytes for one micro-batch (SGD: 1 optimizer slot, Adam: 2). */
   estimateBytes: number;
-  /** The calibrated need of the plan: estimate × MEMORY_FACTOR. */
+  /** The calibrated need of the plan: estimate × the budget's factor (MEMORY_FACTOR by default). */
   needBytes: number;
   budget: MemoryBudget;
   /** What the page and the run record say when the plan is not the plain one; else null. */
@@ -84,8 +98,9 @@ export function planMemory(
   const batch = recipe.batchSize;
   const slots = recipe.optimizer.kind === 'adamw' ? 2 : 1;
   const estimate = (n: number) => trainingMemoryBytes(spec, n, slots);
+  const factors = budget.factors ?? MEMORY_FACTOR;
   const need = (n: number, recompute: boolean) =>
-    estimate(n) * (recompute ? MEMORY_FACTOR.recompute : MEMORY_FACTOR.plain);
+    estimate(n) * (recompute ? factors.recompute : factors.plain);
   const perImageTensor = largestActivationBytes(spec);
   const fits = (n: number, recompute: boolean) =>
     n <= maxMicroBatch &&
@@ -148,6 +163,7 @@ export function memoryBudget(): MemoryBudget {
       totalBytes: WASM_BUDGET_BYTES,
       tensorBytes: null,
       source: `the WASM heap, usable to about ${gb(WASM_BUDGET_BYTES)}`,
+      factors: kernelMode() === 'cardinal' ? MEMORY_FACTOR_WASM_OURS : MEMORY_FACTOR,
     };
   }
   const deviceMemory = (globalThis.navigator as { deviceMemory?: number } | undefined)
