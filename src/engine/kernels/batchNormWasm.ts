@@ -19,7 +19,13 @@ import {
   gradSumsProgram,
   statsProgram,
 } from './lib/wasmBatchNormPrograms';
-import { addressOf, asWasmBackend, program, type WasmBackend } from './lib/wasmHeap';
+import {
+  floatIndex,
+  program,
+  registerWasmKernel,
+  withOutputs,
+  type WasmBackend,
+} from './lib/wasmHeap';
 
 const f32 = Math.fround;
 
@@ -30,44 +36,14 @@ type Kernel = (inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) => tf.
 const simd = (channels: number) => channels % 4 === 0;
 
 /**
- * Allocates the outputs and `scratch` bytes (float64-aligned), then hands `work` fresh views
- * (a heap growth detaches older ones): float32 over the heap, float64 over the scratch.
- */
-function run(
-  heap: WasmBackend,
-  outputs: number[][],
-  scratch: number,
-  work: (o: {
-    outs: tf.TensorInfo[];
-    scratch: number;
-    f32: Float32Array;
-    f64: Float64Array;
-  }) => void,
-): tf.TensorInfo[] {
-  const outs = outputs.map((shape) => heap.makeOutput(shape, 'float32'));
-  const ptr = heap.wasm._malloc(Math.max(scratch, 16));
-  try {
-    const buffer = heap.wasm.HEAPF32.buffer;
-    const f64 = new Float64Array(buffer, ptr, scratch / 8);
-    work({ outs, scratch: ptr, f32: heap.wasm.HEAPF32, f64 });
-  } finally {
-    heap.wasm._free(ptr);
-  }
-  return outs;
-}
-
-/** Float32 index of a tensor in the heap. */
-const index = (heap: WasmBackend, t: tf.TensorInfo) => addressOf(heap, t) / 4;
-
-/**
  * x → [2, C]: batch mean and biased variance from float64 sums of x − shift and its square,
  * the shift being the first row (so that a large mean cannot cancel the variance away).
  */
 const stats: Kernel = ({ x }, heap) => {
   const C = channelsOf(x!);
   const rows = rowsOf(x!);
-  return run(heap, [[2, C]], 16 * C, ({ outs, scratch, f32: h, f64: sums }) => {
-    const xi = index(heap, x!);
+  return withOutputs(heap, [[2, C]], 16 * C, ({ outs, scratch, f32: h, f64: sums }) => {
+    const xi = floatIndex(heap, x!);
     sums.fill(0);
     if (simd(C)) {
       program(heap, `bn stats ${C}`, () => statsProgram(C)).run(xi * 4, xi * 4, scratch, rows);
@@ -80,7 +56,7 @@ const stats: Kernel = ({ x }, heap) => {
         }
       }
     }
-    const o = index(heap, outs[0]);
+    const o = floatIndex(heap, outs[0]);
     for (let c = 0; c < C; c++) {
       const m = sums[c] / rows;
       h[o + c] = h[xi + c] + m;
@@ -95,16 +71,16 @@ const apply: Kernel = ({ x, stats, gamma, beta, residual }, heap, attrs) => {
   const rows = rowsOf(x!);
   const eps = attrs.eps as number;
   const relu = Boolean(attrs.relu);
-  return run(heap, [x!.shape], 8 * C, ({ outs, scratch, f32: h }) => {
+  return withOutputs(heap, [x!.shape], 8 * C, ({ outs, scratch, f32: h }) => {
     // The table [scale; shift], float32, in the scratch.
     const t = scratch / 4;
-    const [s, g, b] = [index(heap, stats!), index(heap, gamma!), index(heap, beta!)];
+    const [s, g, b] = [floatIndex(heap, stats!), floatIndex(heap, gamma!), floatIndex(heap, beta!)];
     for (let c = 0; c < C; c++) {
       h[t + c] = f32(h[g + c] * f32(1 / Math.sqrt(f32(h[s + C + c] + eps))));
       h[t + C + c] = f32(h[b + c] - f32(h[s + c] * h[t + c]));
     }
-    const [xi, yi] = [index(heap, x!), index(heap, outs[0])];
-    const ri = residual ? index(heap, residual) : 0;
+    const [xi, yi] = [floatIndex(heap, x!), floatIndex(heap, outs[0])];
+    const ri = residual ? floatIndex(heap, residual) : 0;
     if (simd(C)) {
       const flags = { channels: C, relu, residual: Boolean(residual) };
       const key = `bn apply ${JSON.stringify(flags)}`;
@@ -135,9 +111,9 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
   const relu = Boolean(attrs.relu);
   const eps = attrs.eps as number;
   // Scratch: float64 sums [Σg; Σg·(x − μ)], then μ as float64.
-  return run(heap, [[C], [C], [4, C]], 24 * C, ({ outs, scratch, f32: h, f64 }) => {
-    const [di, xi, si, gi] = [dy!, x!, stats!, gamma!].map((t) => index(heap, t));
-    const yi = relu ? index(heap, y!) : 0;
+  return withOutputs(heap, [[C], [C], [4, C]], 24 * C, ({ outs, scratch, f32: h, f64 }) => {
+    const [di, xi, si, gi] = [dy!, x!, stats!, gamma!].map((t) => floatIndex(heap, t));
+    const yi = relu ? floatIndex(heap, y!) : 0;
     f64.fill(0, 0, 2 * C);
     for (let c = 0; c < C; c++) f64[2 * C + c] = h[si + c];
     if (simd(C)) {
@@ -161,7 +137,7 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
         }
       }
     }
-    const [dGamma, dBeta, coef] = outs.map((t) => index(heap, t));
+    const [dGamma, dBeta, coef] = outs.map((t) => floatIndex(heap, t));
     for (let c = 0; c < C; c++) {
       const invStd = 1 / Math.sqrt(f32(h[si + C + c] + eps));
       const dG = f64[C + c] * invStd;
@@ -183,10 +159,10 @@ const gradInput: Kernel = ({ dy, x, coef, y }, heap, attrs) => {
   const relu = Boolean(attrs.relu);
   const residual = Boolean(attrs.residual);
   const shapes = residual ? [x!.shape, x!.shape] : [x!.shape];
-  return run(heap, shapes, 0, ({ outs, f32: h }) => {
-    const [di, xi, ki] = [dy!, x!, coef!].map((t) => index(heap, t));
-    const yi = relu ? index(heap, y!) : 0;
-    const [dx, dr] = outs.map((t) => index(heap, t));
+  return withOutputs(heap, shapes, 0, ({ outs, f32: h }) => {
+    const [di, xi, ki] = [dy!, x!, coef!].map((t) => floatIndex(heap, t));
+    const yi = relu ? floatIndex(heap, y!) : 0;
+    const [dx, dr] = outs.map((t) => floatIndex(heap, t));
     if (simd(C)) {
       const flags = { channels: C, relu, residual };
       const key = `bn gradInput ${JSON.stringify(flags)}`;
@@ -211,9 +187,9 @@ const foldRunning: Kernel = ({ runningMean, runningVar, stats }, heap, attrs) =>
   const m = f32(attrs.momentum as number);
   const keep = f32(1 - (attrs.momentum as number));
   const unbiasing = f32(attrs.unbiasing as number);
-  return run(heap, [[C], [C]], 0, ({ outs, f32: h }) => {
+  return withOutputs(heap, [[C], [C]], 0, ({ outs, f32: h }) => {
     const [rm, rv, st, mo, vo] = [runningMean!, runningVar!, stats!, ...outs].map((t) =>
-      index(heap, t),
+      floatIndex(heap, t),
     );
     for (let c = 0; c < C; c++) {
       h[mo + c] = f32(f32(h[rm + c] * keep) + f32(h[st + c] * m));
@@ -231,14 +207,9 @@ const KERNELS: [string, Kernel, boolean][] = [
   [BN_FOLD_RUNNING, foldRunning, true],
 ];
 
-for (const [kernelName, kernel, multiOutput] of KERNELS) {
-  if (tf.getKernel(kernelName, 'wasm')) continue;
-  tf.registerKernel({
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const outs = kernel(inputs as Inputs, asWasmBackend(backend), attrs ?? {});
-      return multiOutput ? outs : outs[0];
-    },
+for (const [name, kernel, multiOutput] of KERNELS) {
+  registerWasmKernel(name, (inputs, heap, attrs) => {
+    const outs = kernel(inputs, heap, attrs);
+    return multiOutput ? outs : outs[0];
   });
 }

@@ -14,12 +14,20 @@
 // to TF.js's ops, per group, inside the kernel.
 
 import * as tf from '@tensorflow/tfjs';
+import { torchPadding } from '../torchPadding';
 import { conv2dBackpropFilter, conv2dBackpropInput } from '../wasmKernels';
 import { CONV_FILTER_GRAD } from './convFilterGrad';
 import { GROUPED_CONV_FORWARD, type ConvAttrs } from './groupedConvForward';
 import { GROUPED_CONV_INPUT_GRAD } from './groupedConvInput';
 import { assemble, FunctionBuilder } from './lib/wasmAssembler';
-import { addressOf, heapMemory, program, type WasmBackend } from './lib/wasmHeap';
+import {
+  addressOf,
+  floatIndex,
+  heapMemory,
+  program,
+  registerWasmKernel,
+  type WasmBackend,
+} from './lib/wasmHeap';
 import { runSplit, threadsFor } from './lib/wasmThreads';
 import {
   filterGradProgram,
@@ -29,7 +37,7 @@ import {
 } from './lib/wasmConvPrograms';
 
 type Shape4 = [number, number, number, number];
-type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Inputs = Record<string, tf.TensorInfo | undefined>;
 
 let relaxedSimd: boolean | undefined;
 /** Whether this engine validates f32x4.relaxed_madd (Chrome 114+, Node 22+). */
@@ -62,14 +70,13 @@ function outSize(input: number, k: number, stride: number, pad: number): number 
 }
 
 /**
- * A scratch copy of an NHWC tensor in the heap with pixel (h, w) at (top + h·s, left + w·s) of a
- * zeroed [n, height, width, c] buffer; pixels that land outside are dropped. Padding is s = 1;
- * the input gradient's spread-out dy is s = stride. Free with backend.wasm._free.
+ * A scratch copy of an NHWC tensor in the heap with pixel (h, w) at (top + h, left + w) of a
+ * zeroed [n, height, width, c] buffer; pixels that land outside are dropped. Free with
+ * backend.wasm._free.
  */
-function spread(
+function padCopy(
   backend: WasmBackend,
   src: tf.TensorInfo,
-  s: number,
   top: number,
   left: number,
   height: number,
@@ -79,25 +86,17 @@ function spread(
   const ptr = backend.wasm._malloc(n * height * width * c * 4);
   // Views after the malloc: a heap growth detaches earlier ones.
   const heap = backend.wasm.HEAPF32;
-  const from = addressOf(backend, src) / 4;
+  const from = floatIndex(backend, src);
   const to = ptr / 4;
   heap.fill(0, to, to + n * height * width * c);
-  const w0 = Math.max(0, Math.ceil(-left / s));
-  const w1 = Math.min(w, Math.floor((width - 1 - left) / s) + 1);
+  const w0 = Math.max(0, -left);
+  const w1 = Math.min(w, width - left);
   if (w1 <= w0) return ptr;
   for (let b = 0; b < n; b++) {
-    for (let y = 0; y < h; y++) {
-      const row = top + y * s;
-      if (row < 0 || row >= height) continue;
+    for (let y = Math.max(0, -top); y < Math.min(h, height - top); y++) {
       const srcRow = from + (b * h + y) * w * c;
-      const dstRow = to + ((b * height + row) * width + left) * c;
-      if (s === 1) {
-        heap.copyWithin(dstRow + w0 * c, srcRow + w0 * c, srcRow + w1 * c);
-        continue;
-      }
-      for (let x = w0; x < w1; x++) {
-        heap.copyWithin(dstRow + x * s * c, srcRow + x * c, srcRow + (x + 1) * c);
-      }
+      const dstRow = to + ((b * height + top + y) * width + left) * c;
+      heap.copyWithin(dstRow + w0 * c, srcRow + w0 * c, srcRow + w1 * c);
     }
   }
   return ptr;
@@ -131,14 +130,13 @@ function paddedInput(backend: WasmBackend, x: tf.TensorInfo, filter: Shape4, att
     stride,
     groups,
   };
-  const ptr = inPlace ? addressOf(backend, x) : spread(backend, x, 1, pad, pad, height, width);
+  const ptr = inPlace ? addressOf(backend, x) : padCopy(backend, x, pad, pad, height, width);
   return { ptr, owned: !inPlace, shape };
 }
 
-function forwardKernel({ inputs, backend, attrs }: KernelArgs) {
+function forwardKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) {
   const { x, w } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs;
-  const heap = backend as unknown as WasmBackend;
   const outC = w.shape[3];
   if (!lanesFor(outC / a.groups)) return fallbackForward(x, w, a);
   const input = paddedInput(heap, x, w.shape as Shape4, a);
@@ -174,10 +172,9 @@ function phaseTaps(phase: number, size: number, k: number, s: number, pad: numbe
  * s-th row of dx. With stride 1 there is one phase and it is the full flipped filter. No
  * multiply-add is spent on the zeros a spread-out dy would hold (3 in 4 at stride 2).
  */
-function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
+function inputGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) {
   const { dy, w } = inputs as { dy: tf.TensorInfo; w: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { xShape: Shape4 };
-  const heap = backend as unknown as WasmBackend;
   const [n, h, wid, inC] = a.xShape;
   const [kh, kw, ciPerGroup, outC] = w.shape as Shape4;
   const [, outH, outW] = dy.shape;
@@ -195,7 +192,7 @@ function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
   const height = outH + mh.before + mh.after;
   const width = outW + mw.before + mw.after;
   const out = heap.makeOutput(a.xShape, 'float32');
-  const source = spread(heap, dy, 1, mh.before, mw.before, height, width);
+  const source = padCopy(heap, dy, mh.before, mw.before, height, width);
   const filter = heap.wasm._malloc(kh * kw * coPerGroup * inC * 4);
   try {
     const memory = heapMemory(heap);
@@ -246,10 +243,9 @@ function inputGradKernel({ inputs, backend, attrs }: KernelArgs) {
   return out;
 }
 
-function filterGradKernel({ inputs, backend, attrs }: KernelArgs) {
+function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as ConvAttrs & { wShape: Shape4 };
-  const heap = backend as unknown as WasmBackend;
   if (!lanesFor(a.wShape[3] / a.groups)) return fallbackFilterGrad(x, dy, a);
   const input = paddedInput(heap, x, a.wShape, a);
   const out = heap.makeOutput(a.wShape, 'float32');
@@ -285,17 +281,13 @@ function asTensor(info: tf.TensorInfo): tf.Tensor4D {
 }
 
 function info(xShape: Shape4, wShape: Shape4, a: ConvAttrs) {
+  const pad = torchPadding(a.pad);
   return tf.backend_util.computeConv2DInfo(
     xShape,
     wShape,
     a.stride,
     1,
-    [
-      [0, 0],
-      [a.pad, a.pad],
-      [a.pad, a.pad],
-      [0, 0],
-    ],
+    pad,
     undefined,
     false,
     'channelsLast',
@@ -304,16 +296,10 @@ function info(xShape: Shape4, wShape: Shape4, a: ConvAttrs) {
 
 function fallbackForward(x: tf.TensorInfo, w: tf.TensorInfo, a: ConvAttrs) {
   return tf.tidy(() => {
-    const pads: [[number, number], [number, number], [number, number], [number, number]] = [
-      [0, 0],
-      [a.pad, a.pad],
-      [a.pad, a.pad],
-      [0, 0],
-    ];
     const xs = tf.split<tf.Tensor4D>(asTensor(x), a.groups, 3);
     const ws = tf.split<tf.Tensor4D>(asTensor(w), a.groups, 3);
     return tf.concat(
-      xs.map((xg, g) => tf.conv2d(xg, ws[g], a.stride, pads)),
+      xs.map((xg, g) => tf.conv2d(xg, ws[g], a.stride, torchPadding(a.pad))),
       3,
     );
   });
@@ -349,12 +335,6 @@ function fallbackFilterGrad(
   });
 }
 
-for (const [kernelName, kernelFunc] of [
-  [GROUPED_CONV_FORWARD, forwardKernel],
-  [GROUPED_CONV_INPUT_GRAD, inputGradKernel],
-  [CONV_FILTER_GRAD, filterGradKernel],
-] as const) {
-  if (!tf.getKernel(kernelName, 'wasm')) {
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
-  }
-}
+registerWasmKernel(GROUPED_CONV_FORWARD, forwardKernel);
+registerWasmKernel(GROUPED_CONV_INPUT_GRAD, inputGradKernel);
+registerWasmKernel(CONV_FILTER_GRAD, filterGradKernel);

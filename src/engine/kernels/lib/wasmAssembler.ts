@@ -37,7 +37,6 @@ const SIMD = {
   load64Zero: 0x5d,
   store: 0x0b,
   f32x4Splat: 0x13,
-  f32x4ExtractLane: 0x1f,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
@@ -48,7 +47,6 @@ const SIMD = {
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
   f64x2PromoteLow: 0x5f,
-  f32x4DemoteZero: 0x5e,
   f32x4RelaxedMadd: 0x105,
 } as const;
 
@@ -92,11 +90,7 @@ export class FunctionBuilder {
     uleb(i, this.code);
     return this;
   }
-  tee(i: number): this {
-    this.op(0x22);
-    uleb(i, this.code);
-    return this;
-  }
+
   i32(v: number): this {
     this.op(0x41);
     sleb(v, this.code);
@@ -105,18 +99,14 @@ export class FunctionBuilder {
   add(): this {
     return this.op(0x6a);
   }
-  sub(): this {
-    return this.op(0x6b);
-  }
+
   mul(): this {
     return this.op(0x6c);
   }
   divU(): this {
     return this.op(0x6e);
   }
-  ltU(): this {
-    return this.op(0x49);
-  }
+
   ne(): this {
     return this.op(0x47);
   }
@@ -136,12 +126,6 @@ export class FunctionBuilder {
     return this;
   }
 
-  f32Load(offset = 0): this {
-    return this.op(0x2a).memarg(offset, 2);
-  }
-  f32Store(offset = 0): this {
-    return this.op(0x38).memarg(offset, 2);
-  }
   v128Load(offset = 0): this {
     return this.simd(SIMD.load).memarg(offset, 2);
   }
@@ -194,12 +178,7 @@ export class FunctionBuilder {
   f64x2PromoteLow(): this {
     return this.simd(SIMD.f64x2PromoteLow);
   }
-  f32x4DemoteZero(): this {
-    return this.simd(SIMD.f32x4DemoteZero);
-  }
-  f32x4ExtractLane(lane: number): this {
-    return this.simd(SIMD.f32x4ExtractLane).op(lane);
-  }
+
   /**
    * local acc += local a · local b, as one fused multiply-add where relaxed SIMD is available
    * (V8 lowers f32x4.relaxed_madd to an FMA instruction), else as a multiply and an add.

@@ -1,5 +1,6 @@
-// What Cardinal's WASM kernels share: TF.js's heap (its memory, malloc and free, and where
-// each tensor lives in it) and compiling generated programs against that memory, once each.
+// What Cardinal's WASM kernels share: registering a kernel for the 'wasm' backend, TF.js's heap
+// (its memory, malloc and free, where each tensor lives in it, outputs and scratch made before
+// any view is taken) and compiling generated programs against that memory, once each.
 
 import * as tf from '@tensorflow/tfjs';
 import { assemble, type FunctionBuilder } from './wasmAssembler';
@@ -20,11 +21,58 @@ export interface WasmBackend {
   getMemoryOffset(dataId: object): number;
 }
 
-export const asWasmBackend = (backend: unknown) => backend as WasmBackend;
-
 /** A tensor's byte offset in the heap. */
 export const addressOf = (backend: WasmBackend, t: tf.TensorInfo) =>
   backend.getMemoryOffset(t.dataId);
+
+/** A tensor's first element as an index into HEAPF32. */
+export const floatIndex = (backend: WasmBackend, t: tf.TensorInfo) => addressOf(backend, t) / 4;
+
+/** Registers `kernel` as `name` on the wasm backend unless a kernel of that name is there. */
+export function registerWasmKernel(
+  name: string,
+  kernel: (
+    /** Inputs by name; an optional one is absent (undefined) when not given. */
+    inputs: Record<string, tf.TensorInfo | undefined>,
+    backend: WasmBackend,
+    attrs: tf.NamedAttrMap,
+  ) => tf.TensorInfo | tf.TensorInfo[],
+): void {
+  if (tf.getKernel(name, 'wasm')) return;
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      kernel(inputs as Record<string, tf.TensorInfo>, backend as WasmBackend, attrs ?? {}),
+  });
+}
+
+/**
+ * Allocates the outputs and `scratch` bytes (float64-aligned), then hands `work` fresh views
+ * (a heap growth detaches older ones): float32 over the heap, float64 over the scratch, which
+ * is freed however `work` ends.
+ */
+export function withOutputs(
+  heap: WasmBackend,
+  outputs: number[][],
+  scratch: number,
+  work: (o: {
+    outs: tf.TensorInfo[];
+    scratch: number;
+    f32: Float32Array;
+    f64: Float64Array;
+  }) => void,
+): tf.TensorInfo[] {
+  const outs = outputs.map((shape) => heap.makeOutput(shape, 'float32'));
+  const ptr = heap.wasm._malloc(Math.max(scratch, 16));
+  try {
+    const f64 = new Float64Array(heap.wasm.HEAPF32.buffer, ptr, scratch / 8);
+    work({ outs, scratch: ptr, f32: heap.wasm.HEAPF32, f64 });
+  } finally {
+    heap.wasm._free(ptr);
+  }
+  return outs;
+}
 
 export function heapMemory(backend: WasmBackend): WebAssembly.Memory {
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;

@@ -46,7 +46,7 @@ export function threadsFor(memory: WebAssembly.Memory, items: number): number {
 }
 
 /** Why our programs run on one thread here, or null when they use the helpers. */
-export function singleThreadReason(memory: WebAssembly.Memory): string | null {
+function singleThreadReason(memory: WebAssembly.Memory): string | null {
   if (wanted <= 1) return 'one thread asked for';
   if (broken) return broken;
   if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) {
