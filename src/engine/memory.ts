@@ -1,7 +1,7 @@
 // What a training step really holds in memory, measured on the backend that runs it: the
 // WASM module's heap (its linear memory only grows, so its size is the high-water mark of
-// everything XNNPACK and the tensors ever needed at once) and the engine's peak of live tensor
-// bytes (tf.profile). Compared with spec/analyze.ts's trainingMemoryBytes estimate, these are
+// everything XNNPACK and the tensors ever needed at once) and the peak of live tensor data
+// (peakDataBytes: distinct buffers, on any backend). Compared with spec/analyze.ts's trainingMemoryBytes estimate, these are
 // what the preflight (preflight.ts) is calibrated from, and what `npm run bench -- --memory`
 // reports for each network and batch.
 
@@ -11,6 +11,7 @@ import { presetRecipe } from '../spec/recipes';
 import type { ArchSpec } from '../spec/types';
 import { CIFAR10_STATS } from './augment';
 import { syntheticBatch } from './bench';
+import { peakDataBytes } from './stepCounters';
 import { createTrainer } from './train';
 
 /** The WASM backend's module, as far as this file reads it. */
@@ -30,7 +31,7 @@ export function wasmHeapBytes(): number | null {
 export interface StepMemory {
   /** 1-based step. */
   step: number;
-  /** The engine's largest total of live tensor bytes during the step (tf.profile). */
+  /** The largest total of live tensor data during the step (peakDataBytes). */
   peakTensorBytes: number;
   /** The WASM heap after the step (null off WASM). */
   heapBytes: number | null;
@@ -92,15 +93,10 @@ export async function measureTrainingMemory(
     });
     for (let i = 0; i < steps; i++) {
       const start = performance.now();
-      const before = tf.memory().numBytes;
-      const profile = await tf.profile(async () => {
-        await trainer!.step(data, 0, i);
-        return [];
-      });
+      const { peak: peakTensorBytes } = await peakDataBytes(() => trainer!.step(data, 0, i));
       records.push({
         step: i + 1,
-        // peakBytes counts from the bytes live at the start of the profile (weights, slots).
-        peakTensorBytes: Math.max(before, profile.peakBytes),
+        peakTensorBytes,
         heapBytes: wasmHeapBytes(),
         ms: round(performance.now() - start, 0),
       });

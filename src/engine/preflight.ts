@@ -12,23 +12,23 @@ import type { ArchSpec, Recipe } from '../spec/types';
 import { kernelMode } from './kernels';
 
 /**
- * Bytes the backend really held per byte of the estimate, measured on WASM (heap high-water
- * after 2 steps ÷ trainingMemoryBytes with SGD+momentum, 2026-12-01, `npm run bench --
- * --memory`): plain steps 6.0–7.2× (ResNet-20/56, resnext20_4x16d, batch 32–128); checkpointed
- * steps 0.45–1.35× (ResNet-20 bs 32 1.15, bs 128 1.22; resnext20_4x16d bs 32 1.22, bs 64 1.35;
- * ResNet-56/110 below 1: the estimate counts every activation, a checkpointed step keeps block
- * boundaries). Rounded up, so a plan that fits leaves headroom.
+ * Bytes the backend really held per byte of the estimate with TF.js's own kernels, measured on
+ * WASM (heap high-water after 2 steps ÷ trainingMemoryBytes with SGD+momentum, 2026-12-01,
+ * `--kernels stock`, scratch of `measureTrainingMemory`): plain steps 2.19–2.46× (ResNet-20 bs
+ * 32/128, ResNet-56 bs 128, resnext20_4x16d bs 32), checkpointed steps 1.66–1.73×. (6.0–7.2×
+ * plain before the backward freed each gradient once used: gradients.ts.) Rounded up, so a
+ * plan that fits leaves headroom. Also the default elsewhere (WebGPU: unmeasured).
  */
-export const MEMORY_FACTOR = { plain: 7.5, recompute: 1.5 } as const;
+export const MEMORY_FACTOR = { plain: 3, recompute: 2 } as const;
 
 /**
  * The same on WASM with Cardinal's kernels (kernels/wasmConv.ts, batchNormWasm.ts,
  * optimizerStepWasm.ts), which hold no per-op copies or composed intermediates: plain steps
- * 1.65–1.99× heap, 1.82–2.03× live tensors (resnet20 bs 32/128, resnet56 bs 32/64,
- * resnext20_4x16d bs 32; 2026-12-01, `npm run bench -- --memory [plain]`); checkpointed steps
- * 0.32–0.64×. Rounded up as above.
+ * 0.78–0.89× heap, 0.67–0.71× live tensor data (resnet20 bs 32/128, resnet56 bs 32/128,
+ * resnext20_4x16d bs 32/128, resnet110 bs 64; 2026-12-01, `npm run bench -- --memory plain
+ * --node`); checkpointed steps 0.34–0.67× heap. Rounded up as above.
  */
-export const MEMORY_FACTOR_WASM_OURS = { plain: 2.5, recompute: 1.5 } as const;
+export const MEMORY_FACTOR_WASM_OURS = { plain: 1.1, recompute: 0.8 } as const;
 
 export type MemoryFactors = { plain: number; recompute: number };
 

@@ -1,6 +1,6 @@
 // What one training step costs, counted rather than timed: TF.js kernel calls, and on WebGPU
 // the exact dispatches, uploads and readbacks (webgpu/gpuCounters.ts), the peak bytes of live
-// tensors and the tensors left behind. Counting is cheap (a counter per kernel call), so the
+// tensor data and the tensors left behind. Counting is cheap (a counter per kernel call), so the
 // bench counts every timed step instead of running an extra profiled one: tf.profile would
 // time each kernel, which on WebGPU adds queries and readbacks of its own.
 
@@ -16,7 +16,7 @@ export interface StepCounts {
   uploadsPerStep: number | null;
   /** WebGPU only: device → host copies. */
   readbacksPerStep: number | null;
-  /** Most bytes held by live tensors at any moment of the step. */
+  /** Most bytes of tensor data live at any moment of the step (peakDataBytes). */
   peakBytes: number;
   /** Tensors alive after the step minus before: 0 when a step cleans up after itself. */
   tensorsLeftPerStep: number;
@@ -24,9 +24,51 @@ export interface StepCounts {
   kernelMix: Record<string, number>;
 }
 
+/** The parts of tfjs-core's Engine peakDataBytes reads and wraps (private in its typings). */
+interface EngineBookkeeping {
+  state: { tensorInfo: WeakMap<object, { bytes: number }> };
+  trackTensor(tensor: tf.Tensor, backend: unknown): void;
+  removeDataId(dataId: object, backend: unknown): void;
+}
+
+/**
+ * The largest total of distinct tensor data buffers live at once while `run` runs. Why not tf.profile's peakBytes: it adds up tensors, and an
+ * alias (a reshape, the clone a gradient tape saves) shares its source's buffer, so a step
+ * counted there holds about twice the memory it really does. Counted where the engine records
+ * a buffer's first tensor and its removal.
+ */
+export async function peakDataBytes<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; peak: number }> {
+  const engine = tf.engine() as unknown as EngineBookkeeping;
+  const buffers = engine.state.tensorInfo;
+  const { trackTensor, removeDataId } = engine;
+  // The buffers live before (a WeakMap: not listed) as tf.memory counts them: between steps
+  // they are the weights and the optimizer's slots, which nothing aliases.
+  let live = tf.memory().numBytes;
+  let peak = live;
+  engine.trackTensor = (tensor, backend) => {
+    const isNew = !buffers.has(tensor.dataId);
+    trackTensor.call(engine, tensor, backend);
+    const info = isNew ? buffers.get(tensor.dataId) : undefined;
+    if (info) peak = Math.max(peak, (live += info.bytes));
+  };
+  engine.removeDataId = (dataId, backend) => {
+    const info = buffers.get(dataId);
+    removeDataId.call(engine, dataId, backend);
+    if (info && !buffers.has(dataId)) live -= info.bytes;
+  };
+  try {
+    const result = await run();
+    return { result, peak };
+  } finally {
+    engine.trackTensor = trackTensor;
+    engine.removeDataId = removeDataId;
+  }
+}
+
 interface KernelTally {
   calls: number;
-  peakBytes: number;
   byName: Map<string, number>;
 }
 
@@ -39,7 +81,6 @@ function hookKernelCalls(): void {
   hooked = true;
   const engine = tf.engine() as unknown as {
     runKernel(name: string, inputs: unknown, attrs?: unknown): unknown;
-    state: { numBytes: number };
   };
   const original = engine.runKernel.bind(engine);
   engine.runKernel = (name: string, inputs: unknown, attrs?: unknown) => {
@@ -47,7 +88,6 @@ function hookKernelCalls(): void {
     if (tally) {
       tally.calls++;
       tally.byName.set(name, (tally.byName.get(name) ?? 0) + 1);
-      tally.peakBytes = Math.max(tally.peakBytes, engine.state.numBytes);
     }
     return result;
   };
@@ -63,12 +103,15 @@ export async function countStep<T>(step: () => Promise<T>): Promise<{
   hookKernelCalls();
   const onGpu = tf.getBackend() === 'webgpu' && installGpuCounters();
   const tensorsBefore = tf.memory().numTensors;
-  const mine: KernelTally = { calls: 0, peakBytes: tf.memory().numBytes, byName: new Map() };
+  const mine: KernelTally = { calls: 0, byName: new Map() };
   tally = mine;
   try {
+    let peakBytes = 0;
+    const measured = () =>
+      peakDataBytes(step).then(({ result, peak }) => ((peakBytes = peak), result));
     const { result, counts } = onGpu
-      ? await countGpuWork(step)
-      : { result: await step(), counts: null };
+      ? await countGpuWork(measured)
+      : { result: await measured(), counts: null };
     const kernelMix = Object.fromEntries(
       [...mine.byName].sort((a, b) => b[1] - a[1]).slice(0, MIX_ENTRIES),
     );
@@ -79,7 +122,7 @@ export async function countStep<T>(step: () => Promise<T>): Promise<{
         dispatchesPerStep: counts?.dispatches ?? null,
         uploadsPerStep: counts?.uploads ?? null,
         readbacksPerStep: counts?.readbacks ?? null,
-        peakBytes: mine.peakBytes,
+        peakBytes,
         tensorsLeftPerStep: tf.memory().numTensors - tensorsBefore,
         kernelMix,
       },

@@ -26,6 +26,7 @@ import { softmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 import { correctTop1, crossEntropy, isFiniteLoss } from './loss';
 import { buildModel, type Model } from './model';
 import { clipGradNorm, createOptimizer, type Optimizer } from './optim';
+import { variableGradsFreeing } from './gradients';
 import { releaseCheckpointInputs } from './recompute';
 import { learningRate, scheduledMomentum } from './schedule';
 
@@ -193,9 +194,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
    */
   async function microStep(x: tf.Tensor4D, labels: tf.Tensor1D, weight: number) {
     let readout: tf.Tensor[] = [];
-    let gradients: ReturnType<typeof tf.variableGrads>;
+    let gradients: ReturnType<typeof variableGradsFreeing>;
     try {
-      gradients = tf.variableGrads(() => {
+      gradients = variableGradsFreeing(() => {
         const logits = model.forward(x, true);
         let loss: tf.Scalar;
         if (kernels === 'cardinal') {
