@@ -19,6 +19,7 @@ import { createTrainer, type Batch } from './train';
 import { CONV_FILTER_GRAD } from './kernels/convFilterGrad';
 import { GROUPED_CONV_FORWARD } from './kernels/groupedConvForward';
 import { GROUPED_CONV_INPUT_GRAD } from './kernels/groupedConvInput';
+import { shareTimes } from './kernels/lib/wasmThreads';
 
 /** Our conv kernels' names (the same on webgpu and wasm; kernels/kernelConv.ts). */
 const OUR_CONV_KERNELS = [GROUPED_CONV_FORWARD, GROUPED_CONV_INPUT_GRAD, CONV_FILTER_GRAD];
@@ -156,6 +157,7 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
   const { trainer, batch } = benchTrainer(spec, opts.batch);
   try {
     for (let i = 0; i < Math.max(1, opts.warmup); i++) await trainer.step(batch, 0, i);
+    Object.assign(shareTimes, { ownMs: 0, waitMs: 0, calls: 0 });
     const started = performance.now();
     const info = await tf.profile(async () => {
       await trainer.step(batch, 0, opts.warmup + 1);
@@ -183,6 +185,17 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
       profile: {
         profiledMs: round(profiledMs, 1),
         convMs: round(convMs, 1),
+        // WASM with helper threads: our programs' shares on this thread, and the wait for the
+        // helpers' (a wait that grows says the split is uneven).
+        ...(shareTimes.calls
+          ? {
+              shares: {
+                calls: shareTimes.calls,
+                ownMs: round(shareTimes.ownMs, 1),
+                waitMs: round(shareTimes.waitMs, 1),
+              },
+            }
+          : {}),
         convShare: round(convMs / profiledMs, 3),
         convGflopPerSec: round((6 * timed.macs * opts.batch) / (convMs * 1e6), 3),
         kernels: rows,

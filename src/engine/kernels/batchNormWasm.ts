@@ -21,11 +21,13 @@ import {
 } from './lib/wasmBatchNormPrograms';
 import {
   floatIndex,
+  heapMemory,
   program,
   registerWasmKernel,
   withOutputs,
   type WasmBackend,
 } from './lib/wasmHeap';
+import { runShares, threadsFor } from './lib/wasmThreads';
 
 const f32 = Math.fround;
 
@@ -36,18 +38,62 @@ type Kernel = (inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) => tf.
 const simd = (channels: number) => channels % 4 === 0;
 
 /**
+ * Where each thread's float64 sums go: the programs add into them row by row, so two threads'
+ * sums must not share a cache line (false sharing made the threaded passes 2× slower than one
+ * thread). `bytes` per thread, each on its own 64-byte lines, from the first line at or
+ * after `scratch`; allocate partialsBytes() for them.
+ */
+const LINE = 64;
+const partialStride = (bytes: number) => Math.ceil(bytes / LINE) * LINE;
+const partialsBytes = (bytes: number, threads: number) => partialStride(bytes) * threads + LINE;
+function partialAt(scratch: number, bytes: number, thread: number): number {
+  return Math.ceil(scratch / LINE) * LINE + thread * partialStride(bytes);
+}
+
+/** The threads' partial sums (`length` float64s each, at partialAt) added into a new array. */
+function addPartials(heap: WasmBackend, scratch: number, length: number, threads: number) {
+  const f64 = new Float64Array(heap.wasm.HEAPF32.buffer);
+  const total = new Float64Array(length);
+  for (let t = 0; t < threads; t++) {
+    const at = partialAt(scratch, length * 8, t) / 8;
+    for (let i = 0; i < length; i++) total[i] += f64[at + i];
+  }
+  return total;
+}
+
+/** Zeroes the threads' partial sums. */
+function zeroPartials(heap: WasmBackend, scratch: number, length: number, threads: number) {
+  const f64 = new Float64Array(heap.wasm.HEAPF32.buffer);
+  for (let t = 0; t < threads; t++) {
+    const at = partialAt(scratch, length * 8, t) / 8;
+    f64.fill(0, at, at + length);
+  }
+}
+
+/**
  * x → [2, C]: batch mean and biased variance from float64 sums of x − shift and its square,
  * the shift being the first row (so that a large mean cannot cancel the variance away).
  */
 const stats: Kernel = ({ x }, heap) => {
   const C = channelsOf(x!);
   const rows = rowsOf(x!);
-  return withOutputs(heap, [[2, C]], 16 * C, ({ outs, scratch, f32: h, f64: sums }) => {
+  const threads = simd(C) ? threadsFor(heapMemory(heap), rows) : 1;
+  // Per thread, float64: [Σ(x − shift); Σ(x − shift)²].
+  const scratchBytes = partialsBytes(16 * C, threads);
+  return withOutputs(heap, [[2, C]], scratchBytes, ({ outs, scratch, f32: h }) => {
     const xi = floatIndex(heap, x!);
-    sums.fill(0);
+    let sums: Float64Array;
     if (simd(C)) {
-      program(heap, `bn stats ${C}`, () => statsProgram(C)).run(xi * 4, xi * 4, scratch, rows);
+      zeroPartials(heap, scratch, 2 * C, threads);
+      const pass = program(heap, `bn stats ${C}`, () => statsProgram(C));
+      runShares(heapMemory(heap), pass, rows, (t) => [
+        xi * 4,
+        xi * 4,
+        partialAt(scratch, 16 * C, t),
+      ]);
+      sums = addPartials(heap, scratch, 2 * C, threads);
     } else {
+      sums = new Float64Array(2 * C);
       for (let i = xi; i < xi + rows * C; i += C) {
         for (let c = 0; c < C; c++) {
           const d = h[i + c] - h[xi + c];
@@ -84,7 +130,8 @@ const apply: Kernel = ({ x, stats, gamma, beta, residual }, heap, attrs) => {
     if (simd(C)) {
       const flags = { channels: C, relu, residual: Boolean(residual) };
       const key = `bn apply ${JSON.stringify(flags)}`;
-      program(heap, key, () => applyProgram(flags)).run(xi * 4, scratch, ri * 4, yi * 4, rows);
+      const pass = program(heap, key, () => applyProgram(flags));
+      runShares(heapMemory(heap), pass, rows, () => [xi * 4, scratch, ri * 4, yi * 4]);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {
@@ -110,44 +157,50 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
   const rows = rowsOf(x!);
   const relu = Boolean(attrs.relu);
   const eps = attrs.eps as number;
-  // Scratch: float64 sums [Σg; Σg·(x − μ)], then μ as float64.
-  return withOutputs(heap, [[C], [C], [4, C]], 24 * C, ({ outs, scratch, f32: h, f64 }) => {
+  // Scratch, float64: μ, then per thread the sums [Σg; Σg·(x − μ)].
+  const threads = simd(C) ? threadsFor(heapMemory(heap), rows) : 1;
+  const scratchBytes = 8 * C + partialsBytes(16 * C, threads);
+  return withOutputs(heap, [[C], [C], [4, C]], scratchBytes, ({ outs, scratch, f32: h, f64 }) => {
     const [di, xi, si, gi] = [dy!, x!, stats!, gamma!].map((t) => floatIndex(heap, t));
     const yi = relu ? floatIndex(heap, y!) : 0;
-    f64.fill(0, 0, 2 * C);
-    for (let c = 0; c < C; c++) f64[2 * C + c] = h[si + c];
+    const mean = f64.subarray(0, C);
+    for (let c = 0; c < C; c++) mean[c] = h[si + c];
+    const partials = scratch + 8 * C;
+    let sums: Float64Array;
     if (simd(C)) {
+      zeroPartials(heap, partials, 2 * C, threads);
       const flags = { channels: C, relu, residual: false };
       const key = `bn gradSums ${JSON.stringify(flags)}`;
-      const mean = scratch + 16 * C;
-      program(heap, key, () => gradSumsProgram(flags)).run(
+      const pass = program(heap, key, () => gradSumsProgram(flags));
+      runShares(heapMemory(heap), pass, rows, (t) => [
         di * 4,
         xi * 4,
         yi * 4,
-        mean,
         scratch,
-        rows,
-      );
+        partialAt(partials, 16 * C, t),
+      ]);
+      sums = addPartials(heap, partials, 2 * C, threads);
     } else {
+      sums = new Float64Array(2 * C);
       for (let i = 0; i < rows * C; i += C) {
         for (let c = 0; c < C; c++) {
           const g = gradAt(h, di, yi, relu, i + c);
-          f64[c] += g;
-          f64[C + c] += g * (h[xi + i + c] - f64[2 * C + c]);
+          sums[c] += g;
+          sums[C + c] += g * (h[xi + i + c] - mean[c]);
         }
       }
     }
     const [dGamma, dBeta, coef] = outs.map((t) => floatIndex(heap, t));
     for (let c = 0; c < C; c++) {
       const invStd = 1 / Math.sqrt(f32(h[si + C + c] + eps));
-      const dG = f64[C + c] * invStd;
+      const dG = sums[C + c] * invStd;
       const A = h[gi + c] * invStd;
-      h[dBeta + c] = f64[c];
+      h[dBeta + c] = sums[c];
       h[dGamma + c] = dG;
       h[coef + c] = A;
       h[coef + C + c] = h[si + c];
       h[coef + 2 * C + c] = (-A * invStd * dG) / rows;
-      h[coef + 3 * C + c] = (-A * f64[c]) / rows;
+      h[coef + 3 * C + c] = (-A * sums[c]) / rows;
     }
   });
 };
@@ -166,8 +219,9 @@ const gradInput: Kernel = ({ dy, x, coef, y }, heap, attrs) => {
     if (simd(C)) {
       const flags = { channels: C, relu, residual };
       const key = `bn gradInput ${JSON.stringify(flags)}`;
+      const pass = program(heap, key, () => gradInputProgram(flags));
       const args = [di, xi, yi, ki, dx, residual ? dr : 0].map((i) => i * 4);
-      program(heap, key, () => gradInputProgram(flags)).run(...args, rows);
+      runShares(heapMemory(heap), pass, rows, () => args);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {

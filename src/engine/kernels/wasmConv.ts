@@ -22,13 +22,13 @@ import { GROUPED_CONV_INPUT_GRAD } from './groupedConvInput';
 import { assemble, FunctionBuilder } from './lib/wasmAssembler';
 import {
   addressOf,
-  floatIndex,
   heapMemory,
   program,
   registerWasmKernel,
   type WasmBackend,
 } from './lib/wasmHeap';
-import { runSplit, threadsFor } from './lib/wasmThreads';
+import { padCopied, padProgram, type PadShape } from './lib/wasmPadProgram';
+import { runShares, threadsFor } from './lib/wasmThreads';
 import {
   filterGradProgram,
   forwardProgram,
@@ -70,9 +70,9 @@ function outSize(input: number, k: number, stride: number, pad: number): number 
 }
 
 /**
- * A scratch copy of an NHWC tensor in the heap with pixel (h, w) at (top + h, left + w) of a
- * zeroed [n, height, width, c] buffer; pixels that land outside are dropped. Free with
- * backend.wasm._free.
+ * A scratch copy of an NHWC tensor in the heap with pixel (h, w) at (top, left) + (h, w) of a
+ * zeroed [n, height, width, c] buffer; pixels that land outside are dropped
+ * (lib/wasmPadProgram.ts, split over the threads). Free with backend.wasm._free.
  */
 function padCopy(
   backend: WasmBackend,
@@ -84,21 +84,23 @@ function padCopy(
 ): number {
   const [n, h, w, c] = src.shape as Shape4;
   const ptr = backend.wasm._malloc(n * height * width * c * 4);
-  // Views after the malloc: a heap growth detaches earlier ones.
-  const heap = backend.wasm.HEAPF32;
-  const from = floatIndex(backend, src);
-  const to = ptr / 4;
-  heap.fill(0, to, to + n * height * width * c);
-  const w0 = Math.max(0, -left);
-  const w1 = Math.min(w, width - left);
-  if (w1 <= w0) return ptr;
-  for (let b = 0; b < n; b++) {
-    for (let y = Math.max(0, -top); y < Math.min(h, height - top); y++) {
-      const srcRow = from + (b * h + y) * w * c;
-      const dstRow = to + ((b * height + top + y) * width + left) * c;
-      heap.copyWithin(dstRow + w0 * c, srcRow + w0 * c, srcRow + w1 * c);
-    }
+  const shape: PadShape = {
+    height: h,
+    width: w,
+    channels: c,
+    top,
+    left,
+    outHeight: height,
+    outWidth: width,
+  };
+  const copied = padCopied(shape);
+  if (!copied.rows || !copied.columns) {
+    backend.wasm.HEAPF32.fill(0, ptr / 4, ptr / 4 + n * height * width * c);
+    return ptr;
   }
+  const from = addressOf(backend, src);
+  const pad = program(backend, `pad ${JSON.stringify(shape)}`, () => padProgram(shape));
+  runShares(heapMemory(backend), pad, n, () => [from, ptr]);
   return ptr;
 }
 
@@ -145,7 +147,8 @@ function forwardKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap
   try {
     const run = convProgram(heap, 'forward', input.shape);
     const at = addressOf(heap, out);
-    runSplit(heapMemory(heap), run, input.ptr, addressOf(heap, w), () => at, batch);
+    const filter = addressOf(heap, w);
+    runShares(heapMemory(heap), run, batch, () => [input.ptr, filter, at]);
   } finally {
     if (input.owned) heap.wasm._free(input.ptr);
   }
@@ -234,7 +237,7 @@ function inputGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrM
       };
       const first = source + ((mh.before + r.dFirst) * width + mw.before + c.dFirst) * outC * 4;
       const at = dx + (pr * wid + pc) * inC * 4;
-      runSplit(memory, convProgram(heap, 'forward', shape), first, filter, () => at, n);
+      runShares(memory, convProgram(heap, 'forward', shape), n, () => [first, filter, at]);
     }
   } finally {
     heap.wasm._free(source);
@@ -259,7 +262,8 @@ function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttr
     const f32 = heap.wasm.HEAPF32;
     for (const at of dws) f32.fill(0, at / 4, at / 4 + size);
     const run = convProgram(heap, 'filterGrad', input.shape);
-    runSplit(memory, run, input.ptr, addressOf(heap, dy), (t) => dws[t], input.shape.batch);
+    const dy0 = addressOf(heap, dy);
+    runShares(memory, run, input.shape.batch, (t) => [input.ptr, dy0, dws[t]]);
     const dw = heap.wasm.HEAPF32.subarray(dws[0] / 4, dws[0] / 4 + size);
     for (const at of partials) {
       const part = heap.wasm.HEAPF32.subarray(at / 4, at / 4 + size);

@@ -110,6 +110,15 @@ export class FunctionBuilder {
   ne(): this {
     return this.op(0x47);
   }
+  /** memory.copy(dest, src, bytes), operands on the stack (bulk memory: Chrome 75+). */
+  memoryCopy(): this {
+    return this.op(0xfc, 0x0a, 0x00, 0x00);
+  }
+  /** memory.fill(dest, byte, bytes), operands on the stack. */
+  memoryFill(): this {
+    return this.op(0xfc, 0x0b, 0x00);
+  }
+
   /** local[i] += step */
   addTo(i: number, step: number): this {
     return step === 0 ? this : this.get(i).i32(step).add().set(i);

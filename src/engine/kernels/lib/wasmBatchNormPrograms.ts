@@ -15,23 +15,27 @@ export interface BnFlags {
 }
 
 /**
- * Emits `for row in rows: for each 4 channels at byte offset c: body(c)`, with `row` the
- * row's byte offset (row · C · 4) and `c` stepping through the row. `rows` is a parameter.
+ * Emits `for row in [from, to): for each 4 channels at byte offset c: body(row, c)`, with `row`
+ * the row's byte offset (row · C · 4) and `c` stepping through the row. The last two
+ * parameters are from and to (wasmThreads.ts hands each thread chunks of rows that way).
  */
 function rowsAndChannels(
   f: FunctionBuilder,
   channels: number,
-  rowsParam: number,
   body: (row: number, c: number) => void,
 ) {
+  const [FROM, TO] = [f.params.length - 2, f.params.length - 1];
   const row = f.local('i32');
   const end = f.local('i32');
   const c = f.local('i32');
-  f.get(rowsParam)
+  f.get(FROM)
+    .i32(channels * 4)
+    .mul()
+    .set(row);
+  f.get(TO)
     .i32(channels * 4)
     .mul()
     .set(end);
-  f.i32(0).set(row);
   f.doWhile(
     row,
     channels * 4,
@@ -51,16 +55,16 @@ const at = (f: FunctionBuilder, base: number, ...offsets: number[]) => {
 };
 
 /**
- * stats(x, shift, sums, rows): sums[0..C) += Σ (x − shift), sums[C..2C) += Σ (x − shift)²,
+ * stats(x, shift, sums, from, to): over rows [from, to), sums[0..C) += Σ (x − shift), sums[C..2C) += Σ (x − shift)²,
  * float64, shift per channel (float32; the first row, so a large mean cannot cancel the
  * variance away).
  */
 export function statsProgram(channels: number): FunctionBuilder {
-  const f = new FunctionBuilder('stats', ['i32', 'i32', 'i32', 'i32']);
-  const [X, SHIFT, SUMS, ROWS] = [0, 1, 2, 3];
+  const f = new FunctionBuilder('stats', ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [X, SHIFT, SUMS] = [0, 1, 2];
   const d = f.local('v128');
   const sumsAt = f.local('i32');
-  rowsAndChannels(f, channels, ROWS, (row, c) => {
+  rowsAndChannels(f, channels, (row, c) => {
     for (let half = 0; half < 2; half++) {
       // Channels c/4 + 2·half, +1: two floats, promoted to two float64s.
       at(f, X, row, c)
@@ -91,13 +95,13 @@ export function statsProgram(channels: number): FunctionBuilder {
   return f;
 }
 
-/** apply(x, table, residual, y, rows): y = x·scale + shift (+ r) (, ReLU); table [scale; shift]. */
+/** apply(x, table, residual, y, from, to), rows [from, to): y = x·scale + shift (+ r) (, ReLU); table [scale; shift]. */
 export function applyProgram({ channels, relu, residual }: BnFlags): FunctionBuilder {
-  const f = new FunctionBuilder('apply', ['i32', 'i32', 'i32', 'i32', 'i32']);
-  const [X, TABLE, RES, Y, ROWS] = [0, 1, 2, 3, 4];
+  const f = new FunctionBuilder('apply', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [X, TABLE, RES, Y] = [0, 1, 2, 3];
   const zero = f.local('v128');
   f.f32Const(0).f32x4Splat().set(zero);
-  rowsAndChannels(f, channels, ROWS, (row, c) => {
+  rowsAndChannels(f, channels, (row, c) => {
     at(f, Y, row, c);
     at(f, X, row, c).v128Load();
     at(f, TABLE, c).v128Load().f32x4Mul();
@@ -131,15 +135,15 @@ function pushGrad(
 }
 
 /**
- * gradSums(dy, x, y, mean, sums, rows): sums[0..C) += Σ g, sums[C..2C) += Σ g·(x − μ), float64,
+ * gradSums(dy, x, y, mean, sums, from, to), rows [from, to): sums[0..C) += Σ g, sums[C..2C) += Σ g·(x − μ), float64,
  * μ a float64 table.
  */
 export function gradSumsProgram({ channels, relu }: BnFlags): FunctionBuilder {
-  const f = new FunctionBuilder('gradSums', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [DY, X, Y, MEAN, SUMS, ROWS] = [0, 1, 2, 3, 4, 5];
+  const f = new FunctionBuilder('gradSums', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [DY, X, Y, MEAN, SUMS] = [0, 1, 2, 3, 4];
   const g = f.local('v128');
   const sumsAt = f.local('i32');
-  rowsAndChannels(f, channels, ROWS, (row, c) => {
+  rowsAndChannels(f, channels, (row, c) => {
     f.get(SUMS).get(c).get(c).add().add().set(sumsAt);
     for (let half = 0; half < 2; half++) {
       pushGrad(f, relu, DY, Y, row, c, half);
@@ -173,15 +177,15 @@ export function gradSumsProgram({ channels, relu }: BnFlags): FunctionBuilder {
 }
 
 /**
- * gradInput(dy, x, y, coef, dx, dr, rows): dx = A·g + K·(x − μ) + D with coef [A; μ; K; D]
+ * gradInput(dy, x, y, coef, dx, dr, from, to), rows [from, to): dx = A·g + K·(x − μ) + D with coef [A; μ; K; D]
  * (float32), and dr = g where the op had a shortcut.
  */
 export function gradInputProgram({ channels, relu, residual }: BnFlags): FunctionBuilder {
-  const f = new FunctionBuilder('gradInput', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [DY, X, Y, COEF, DX, DR, ROWS] = [0, 1, 2, 3, 4, 5, 6];
+  const f = new FunctionBuilder('gradInput', Array<'i32'>(8).fill('i32'));
+  const [DY, X, Y, COEF, DX, DR] = [0, 1, 2, 3, 4, 5];
   const g = f.local('v128');
   const C4 = channels * 4;
-  rowsAndChannels(f, channels, ROWS, (row, c) => {
+  rowsAndChannels(f, channels, (row, c) => {
     pushGrad(f, relu, DY, Y, row, c);
     f.set(g);
     at(f, DX, row, c);

@@ -12,7 +12,7 @@
 
 import type { WasmBackend } from './wasmHeap';
 import { heapMemory } from './wasmHeap';
-import { SLOT, State } from './wasmThreadSlots';
+import { CLAIM, controlWords, runClaims, SLOT, slotBase, State } from './wasmThreadSlots';
 
 export interface Compiled {
   run: (...args: number[]) => void;
@@ -81,7 +81,7 @@ export async function startWasmHelpers(backend: unknown): Promise<number> {
   if (pool?.memory === memory) return pool.helpers.length;
   if (singleThreadReason(memory)) return 0;
   const count = wanted - 1;
-  const control = new Int32Array(new SharedArrayBuffer(count * SLOT.size * 4));
+  const control = new Int32Array(new SharedArrayBuffer(controlWords(count) * 4));
   const helpers: Worker[] = [];
   try {
     const ready = Array.from({ length: count }, (_, slot) => {
@@ -120,48 +120,67 @@ function send(p: Pool, program: Compiled): void {
   p.sent.add(program.id);
 }
 
+/** Our programs' calls and this thread's time in them, for `npm run bench -- --profile`. */
+export const shareTimes = { ownMs: 0, waitMs: 0, calls: 0 };
+
+/** Chunks per thread a call is cut into: enough to even out a slow or late thread. */
+const CHUNKS_PER_THREAD = 4;
+
 /**
- * program(a, b, outFor(t), from, to) over [0, items) split into threadsFor(items) contiguous
- * shares; thread 0 is this one. outFor gives each thread's output (the same buffer where the
- * shares write apart, a private one where they would add up).
+ * Runs program(...argsFor(thread), from, to) over [0, items) on threadsFor(items) threads,
+ * thread 0 being this one: each takes chunks of the range from a shared counter until none is
+ * left (runClaims), so a helper that wakes late or runs slower takes fewer, and one that has
+ * not woken by the end is not waited for. argsFor gives a thread's arguments before (from,
+ * to), ≤ SLOT.args numbers: the same tensors for all, or a private output where the chunks
+ * would add up.
  */
-export function runSplit(
+export function runShares(
   memory: WebAssembly.Memory,
   program: Compiled,
-  a: number,
-  b: number,
-  outFor: (thread: number) => number,
   items: number,
+  argsFor: (thread: number) => number[],
 ): void {
   const p = poolFor(memory);
   const threads = threadsFor(memory, items);
-  const from = (t: number) => Math.floor((t * items) / threads);
   if (!p || threads === 1) {
-    program.run(a, b, outFor(0), 0, items);
+    program.run(...argsFor(0), 0, items);
     return;
   }
   send(p, program);
   const { control } = p;
+  const chunk = Math.ceil(items / (threads * CHUNKS_PER_THREAD));
+  Atomics.store(control, CLAIM, 0);
   for (let t = 1; t < threads; t++) {
-    const base = (t - 1) * SLOT.size;
-    const args = [a, b, outFor(t), from(t), from(t + 1)];
+    const base = slotBase(t - 1);
+    const args = argsFor(t);
     control[base + SLOT.program] = program.id;
+    control[base + SLOT.items] = items;
+    control[base + SLOT.chunk] = chunk;
+    control[base + SLOT.argCount] = args.length;
     args.forEach((v, i) => (control[base + SLOT.firstArg + i] = v));
     Atomics.store(control, base + SLOT.state, State.Posted);
     Atomics.notify(control, base + SLOT.state);
   }
   let failed = false;
+  const started = performance.now();
+  let ran: number;
   try {
-    program.run(a, b, outFor(0), 0, from(1));
+    runClaims(control, program.run, argsFor(0), items, chunk);
   } finally {
+    ran = performance.now();
     for (let t = 1; t < threads; t++) {
-      const at = (t - 1) * SLOT.size + SLOT.state;
+      const at = slotBase(t - 1) + SLOT.state;
+      // Not taken yet: take it back (every chunk is done or being done by someone else).
+      if (Atomics.compareExchange(control, at, State.Posted, State.Idle) === State.Posted) continue;
       let state: number;
-      while ((state = Atomics.load(control, at)) === State.Posted)
-        Atomics.wait(control, at, State.Posted);
+      while ((state = Atomics.load(control, at)) === State.Running)
+        Atomics.wait(control, at, State.Running);
       if (state === State.Failed) failed = true;
       Atomics.store(control, at, State.Idle);
     }
   }
+  shareTimes.ownMs += ran - started;
+  shareTimes.waitMs += performance.now() - ran;
+  shareTimes.calls++;
   if (failed) throw new Error("Cardinal's WASM kernels: a helper thread's share failed");
 }
