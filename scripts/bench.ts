@@ -304,15 +304,18 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
     browserArgs: options.browserArgs,
     verbose: options.verbose,
   });
+  let measured: BenchResult;
   try {
-    return await print(await benchInBrowser(options, session, log));
+    measured = await benchInBrowser(options, session, log);
   } catch (error) {
     if (session.interrupted) return 130; // the session is closing everything; its doing
     log(`error: ${errorMessage(error)}`);
     return 1;
   } finally {
+    // Closed before PyTorch is timed (--vs-pytorch): no thread of ours runs beside it.
     await session.close();
   }
+  return await print(measured);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

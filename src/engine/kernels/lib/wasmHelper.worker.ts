@@ -33,22 +33,18 @@ self.onmessage = (event: MessageEvent) => {
 /**
  * Waits for a job (state Posted), takes it (Running: the caller can no longer take it back),
  * runs chunks of it until none is left, marks it Done (or Failed) and wakes the caller.
- * The wait spins for SPIN_MS, then blocks (Atomics.wait): jobs come in bursts (a step's
- * kernels), and a blocked thread takes ~0.1 ms to wake. Atomics.waitAsync, which went
- * through the event loop, left the caller waiting ~0.4 ms a call. A blocked helper receives
- * no messages, and needs none until a job names a program it has not got: then it awaits,
- * and the queued message arrives.
+ * The wait blocks (Atomics.wait): no spinning, which on this machine's two vCPUs took the
+ * SIMD units from the calling thread (two threads' conv halves ran at half speed each when
+ * they overlapped: see README, "Kernels of our own"), and a helper that wakes late costs
+ * nothing (the caller takes its chunks). Atomics.waitAsync, through the event loop, left the
+ * caller waiting ~0.4 ms a call. A blocked helper receives no messages, and needs none until a
+ * job names a program it has not got: then it awaits, and the queued message arrives.
  */
-const SPIN_MS = 0.5;
 async function serve() {
   const at = base + SLOT.state;
   for (;;) {
     let state: number;
-    const spinUntil = performance.now() + SPIN_MS;
-    while ((state = Atomics.load(control, at)) !== State.Posted) {
-      if (performance.now() < spinUntil) continue;
-      Atomics.wait(control, at, state);
-    }
+    while ((state = Atomics.load(control, at)) !== State.Posted) Atomics.wait(control, at, state);
     if (Atomics.compareExchange(control, at, State.Posted, State.Running) !== State.Posted) {
       continue; // taken back: the caller ran every chunk itself
     }
