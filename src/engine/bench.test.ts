@@ -32,12 +32,15 @@ describe('npm run bench -- --profile', () => {
     return { convMs, calls, ms };
   };
 
-  // resnet8: 7 convs forward, 7 filter gradients and 6 input gradients (none for the image).
+  // resnet8: 7 convs forward, 7 filter gradients and 6 input gradients (none for the image),
+  // and its 2 option-A shortcuts as fixed 1×1 convs (forward and input gradient).
   it('times the step, then lists one step’s time per kernel, slowest first, convs apart', async () => {
     const { convMs, calls, ms } = await profiled();
     const ours = ['CardinalGroupedConv2D', 'CardinalConv2DBackpropFilter'];
-    for (const name of ours) expect(calls(name)).toBe(7);
-    expect(calls('CardinalGroupedConv2DBackpropInput')).toBe(6);
+    expect(calls('CardinalGroupedConv2D')).toBe(7 + 2);
+    expect(calls('CardinalConv2DBackpropFilter')).toBe(7);
+    expect(calls('CardinalGroupedConv2DBackpropInput')).toBe(6 + 2);
+    expect(calls('Slice')).toBe(0);
     expect(calls('Conv2D')).toBe(0);
     const sum = [...ours, 'CardinalGroupedConv2DBackpropInput'].reduce((s, n) => s + ms(n), 0);
     expect(convMs).toBeCloseTo(sum, 0);

@@ -22,7 +22,7 @@ import { defaultGroupedConvStrategy, groupedConv2d, type GroupedConvStrategy } f
 import { initialValues } from './init';
 import { kernelMode } from './kernels';
 import { planBlockFusion, type Fusion } from './kernels/blockFusion';
-import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
+import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA, shortcutAByConv } from './ops';
 import { paramInfos, planLayers, planModel, type ModelPlan } from './params';
 import { checkpointed } from './recompute';
 
@@ -227,7 +227,10 @@ export function buildModel(spec: ArchSpec, options: BuildOptions): Model {
         case 'maxpool':
           return maxPool2d(t, l.kernel, l.stride, l.padding);
         case 'shortcutA':
-          return shortcutA(t, l.stride, l.channels);
+          // On WASM our convs beat TF.js's generic Slice (ops.ts shortcutAByConv).
+          return strategy === 'kernel' && tf.getBackend() === 'wasm'
+            ? shortcutAByConv(t, l.stride, l.channels)
+            : shortcutA(t, l.stride, l.channels);
         default:
           throw new Error(`${l.name}: ${l.op} cannot run inside the stem or a block`);
       }

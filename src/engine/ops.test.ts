@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../spec/random';
-import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA } from './ops';
+import { onBackend, randomValues, wasmInNode } from './kernels/lib/testUtil';
+import { dropout2d, flattenTorch, linear, maxPool2d, shortcutA, shortcutAByConv } from './ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,6 +50,15 @@ describe('maxPool2d', () => {
   });
 });
 
+/** [h, w, c, stride, out channels]: even and odd sizes, 3 channels, stride 1 and 3. */
+const SHORTCUT_CASES = [
+  [8, 8, 4, 2, 8],
+  [7, 5, 4, 2, 8],
+  [6, 6, 3, 2, 8],
+  [6, 6, 4, 1, 6],
+  [9, 9, 2, 3, 2],
+];
+
 describe('shortcutA', () => {
   function byHand(x: tf.Tensor4D, s: number, outC: number): Float32Array {
     const [n, h, w, c] = x.shape;
@@ -66,13 +76,7 @@ describe('shortcutA', () => {
     return out;
   }
 
-  for (const [h, w, c, s, outC] of [
-    [8, 8, 4, 2, 8],
-    [7, 5, 4, 2, 8],
-    [6, 6, 3, 2, 8],
-    [6, 6, 4, 1, 6],
-    [9, 9, 2, 3, 2],
-  ]) {
+  for (const [h, w, c, s, outC] of SHORTCUT_CASES) {
     it(`${h}×${w}×${c} stride ${s} → ${outC} channels matches x[:, ::s, ::s] + zero channels`, () => {
       const x = negativeRamp([2, h, w, c]);
       const y = shortcutA(x, s, outC);
@@ -100,8 +104,32 @@ describe('shortcutA', () => {
   it('refuses to drop channels', () => {
     const x = tf.zeros([1, 4, 4, 8]) as tf.Tensor4D;
     expect(() => shortcutA(x, 2, 4)).toThrow(/reduce/);
+    expect(() => shortcutAByConv(x, 2, 4)).toThrow(/reduce/);
     x.dispose();
   });
+});
+
+describe('shortcutAByConv (our WASM convs with a 0/1 filter)', () => {
+  beforeAll(wasmInNode);
+
+  for (const [h, w, c, s, outC] of [...SHORTCUT_CASES, [16, 16, 16, 2, 32]]) {
+    it(`${h}×${w}×${c} stride ${s} → ${outC}: shortcutA's values and gradient, exactly`, async () => {
+      await onBackend('wasm', () => {
+        const x = negativeRamp([3, h, w, c]);
+        const [ho, wo] = [Math.ceil(h / s), Math.ceil(w / s)];
+        const upstream = tf.tensor4d(randomValues(3 * ho * wo * outC, 7), [3, ho, wo, outC]);
+        const run = (f: typeof shortcutA) =>
+          tf.tidy(() => {
+            const loss = (t: tf.Tensor) => tf.sum(tf.mul(f(t as tf.Tensor4D, s, outC), upstream));
+            return [f(x, s, outC), tf.grad(loss)(x)].map((t) => Array.from(t.dataSync()));
+          });
+        const [want, byConv] = [run(shortcutA), run(shortcutAByConv)];
+        expect(byConv[0]).toEqual(want[0]);
+        expect(byConv[1]).toEqual(want[1]);
+        tf.dispose([x, upstream]);
+      });
+    });
+  }
 });
 
 describe('dropout2d', () => {

@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../spec/random';
+import { kernelConv2dFixedFilter } from './kernels/kernelConv';
 
 /**
  * nn.MaxPool2d(kernel, stride, padding). PyTorch pads with −∞, i.e. padded cells never win.
@@ -80,6 +81,29 @@ export function shortcutA(x: tf.Tensor4D, stride: number, outChannels: number): 
       [0, 0],
       [before, missing - before],
     ]);
+  });
+}
+
+/**
+ * shortcutA as one 1×1 conv of stride `stride` with a fixed 0/1 filter (input channel c to
+ * output channel ⌊missing/2⌋ + c), run by our kernels (kernels/kernelConv.ts). Exact: each
+ * output is one input × 1 plus zeros, and so is each input's gradient. Why: on WASM, TF.js's
+ * pad, reshape and strided slice (and, backward, their slices and pads) went through its
+ * generic Slice, 7–12 ms of a ResNet-20 step at batch 32; the conv costs C × outC MACs a pixel.
+ */
+export function shortcutAByConv(x: tf.Tensor4D, stride: number, outChannels: number) {
+  const c = x.shape[3];
+  const missing = outChannels - c;
+  if (missing < 0) {
+    throw new Error(`option-A shortcut cannot reduce channels (${c} → ${outChannels})`);
+  }
+  if (missing === 0 && stride === 1) return tf.clone(x);
+  const before = Math.floor(missing / 2);
+  const select = new Float32Array(c * outChannels);
+  for (let i = 0; i < c; i++) select[i * outChannels + before + i] = 1;
+  return tf.tidy(() => {
+    const w = tf.tensor4d(select, [1, 1, c, outChannels]);
+    return kernelConv2dFixedFilter(x, w, { stride, pad: 0, groups: 1 });
   });
 }
 

@@ -1,13 +1,13 @@
 // The one-dispatch bytes → augmented, normalised batch against augment.ts's ops on the cpu
 // backend (toTensor then applyAugment), for crops, flips and erasing over batch sizes 1…64.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../spec/random';
 import { applyAugment, CIFAR10_STATS, planAugment, toTensor } from '../augment';
 import { countGpuWork } from '../webgpu/gpuCounters';
 import { webgpuForTests } from '../webgpu/webgpuForTests.node';
 import { augmentBytes, bytesKernelCovers } from './augmentBytes';
-import { expectClose, onBackend } from './lib/testUtil';
+import { expectClose, onBackend, wasmInNode } from './lib/testUtil';
 
 const gpu = await webgpuForTests();
 if (!gpu.available) console.warn(`augment kernel: WebGPU tests skipped: ${gpu.reason}`);
@@ -21,6 +21,31 @@ const SPECS = {
   none: { crop: false, flip: false, colorJitter: null, randomErasing: 0 },
   cropFlipErase: { crop: true, flip: true, colorJitter: null, randomErasing: 0.7 },
 };
+
+describe('bytes → augmented batch on the host (every backend but WebGPU)', () => {
+  beforeAll(wasmInNode);
+
+  it.each([
+    [1, 'none', 'cpu'],
+    [5, 'cropFlipErase', 'cpu'],
+    [64, 'cropFlipErase', 'wasm'],
+  ] as const)(
+    'batch %i, %s on %s: toTensor + applyAugment there, bit for bit',
+    async (n, which, backend) => {
+      const pixels = bytes(n, n);
+      const plans = planAugment(n, SPECS[which], createRng(n + 1));
+      const [want, got] = await onBackend(backend, async () => {
+        const ops = tf.tidy(() => applyAugment(toTensor(pixels, n), plans, mean, std));
+        const host = augmentBytes(pixels, n, plans, mean, std)!;
+        expect(host.shape).toEqual([n, 32, 32, 3]);
+        const values = await Promise.all([ops.data(), host.data()]);
+        tf.dispose([ops, host]);
+        return values;
+      });
+      expect(Array.from(got)).toEqual(Array.from(want));
+    },
+  );
+});
 
 describe.skipIf(!gpu.available)('bytes → augmented batch in one WebGPU dispatch', () => {
   it.each([

@@ -87,3 +87,25 @@ export function kernelConv2d(
   });
   return conv(x, w) as tf.Tensor4D;
 }
+
+/**
+ * y = conv(x, w) differentiable in x only: w is a constant of the op (the option-A shortcut's
+ * 0/1 filter, ops.ts shortcutAByConv), so no filter gradient is computed.
+ */
+export function kernelConv2dFixedFilter(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  attrs: ConvAttrs,
+): tf.Tensor4D {
+  const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xt, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    // Saved: the caller's w may be gone by the backward.
+    save([w]);
+    const xShape = xt.shape;
+    return {
+      value: forward(xt, w, attrs),
+      gradFunc: (dy, saved) => inputGrad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, xShape, attrs),
+    };
+  });
+  return conv(x) as tf.Tensor4D;
+}
