@@ -1,7 +1,8 @@
 // Our WASM programs on several threads. TF.js's threaded build puts its heap in shared memory
 // (cross-origin isolated pages only); helper Workers (wasmHelper.worker.ts) instantiate the
-// same compiled modules against that memory, and a call's images are split between them and
-// the calling thread, which blocks (Atomics.wait, allowed in a worker) until all are done.
+// same compiled modules against that memory, and a call's images (or rows) are claimed in
+// chunks by them and the calling thread, which then blocks (Atomics.wait, allowed in a worker)
+// until the helpers that took part are done (runShares).
 // TF.js's own thread pool serves its kernels only: ours, the bulk of a step, would otherwise
 // run on one core whatever setThreadsCount says.
 //
