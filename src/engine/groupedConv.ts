@@ -9,7 +9,7 @@
 // Cardinal's own WebGPU kernels (kernels/kernelConv.ts).
 
 import * as tf from '@tensorflow/tfjs';
-import { kernelMode, type KernelMode } from './kernels';
+import { KERNEL_BACKENDS, kernelMode, type KernelMode } from './kernels';
 import { kernelConv2d } from './kernels/kernelConv';
 import { holdForBackward, release } from './recompute';
 import { torchPadding, type PadArg } from './torchPadding';
@@ -48,9 +48,6 @@ export const GROUPED_CONV_STRATEGY: Readonly<Record<string, GroupedConvStrategy>
  * the split strategy's tape held ~3× a grouped layer's activations; fused holds x alone.
  */
 const STOCK_STRATEGY: Readonly<Record<string, GroupedConvStrategy>> = { wasm: 'fused' };
-
-/** The backends our 'kernel' strategy runs on. */
-export const KERNEL_BACKENDS: readonly string[] = ['webgpu', 'wasm'];
 
 /** The strategy for `backend`; with stock kernels (kernelMode 'stock') never ours. */
 export function defaultGroupedConvStrategy(

@@ -22,6 +22,7 @@ import {
 } from './batchNormBackwardWebgpu';
 import { BN_APPLY, BN_STATS, registerBatchNormForwardWebgpu } from './batchNormWebgpu';
 import './batchNormWasm';
+import { KERNEL_BACKENDS } from './index';
 import { onWebgpu } from './lib/webgpuKernel';
 
 export type BatchStats = { packed: tf.Tensor2D } | { mean: tf.Tensor1D; variance: tf.Tensor1D };
@@ -69,7 +70,7 @@ const runMany = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap
 
 /** Whether the current backend has the five kernels: WebGPU's WGSL, or WASM's (batchNormWasm.ts). */
 function hasKernels(): boolean {
-  return onWebgpu() || tf.getBackend() === 'wasm';
+  return KERNEL_BACKENDS.includes(tf.getBackend());
 }
 
 function kernelOp(eps: number, relu: boolean, statsOut: Saved): Op {

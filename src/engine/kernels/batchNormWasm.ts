@@ -27,7 +27,7 @@ import {
   withOutputs,
   type WasmBackend,
 } from './lib/wasmHeap';
-import { runShares, threadsFor } from './lib/wasmThreads';
+import { runShares, threadsFor, type Compiled } from './lib/wasmThreads';
 
 const f32 = Math.fround;
 
@@ -37,37 +37,40 @@ type Kernel = (inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) => tf.
 /** Whether the programs apply: they move four channels at a time. */
 const simd = (channels: number) => channels % 4 === 0;
 
-/**
- * Where each thread's float64 sums go: the programs add into them row by row, so two threads'
- * sums must not share a cache line (false sharing made the threaded passes 2× slower than one
- * thread). `bytes` per thread, each on its own 64-byte lines, from the first line at or
- * after `scratch`; allocate partialsBytes() for them.
- */
 const LINE = 64;
-const partialStride = (bytes: number) => Math.ceil(bytes / LINE) * LINE;
-const partialsBytes = (bytes: number, threads: number) => partialStride(bytes) * threads + LINE;
-function partialAt(scratch: number, bytes: number, thread: number): number {
-  return Math.ceil(scratch / LINE) * LINE + thread * partialStride(bytes);
+/** Bytes of one thread's `length` float64 sums, rounded up to whole cache lines. */
+const lineStride = (length: number) => Math.ceil((length * 8) / LINE) * LINE;
+
+/** Scratch bytes sumOverRows needs. */
+function sumsBytes(heap: WasmBackend, rows: number, length: number): number {
+  return lineStride(length) * threadsFor(heapMemory(heap), rows) + LINE;
 }
 
-/** The threads' partial sums (`length` float64s each, at partialAt) added into a new array. */
-function addPartials(heap: WasmBackend, scratch: number, length: number, threads: number) {
-  const f64 = new Float64Array(heap.wasm.HEAPF32.buffer);
+/**
+ * Runs a summing pass over x's rows on the threads and returns its `length` float64 sums.
+ * The pass gets `args`, then where its thread adds its sums: each thread's own cache lines in
+ * the scratch at `at` (sumsBytes of it), since the passes add into them row by row and two
+ * threads adding into one line made them 2× slower than one thread.
+ */
+function sumOverRows(
+  heap: WasmBackend,
+  pass: Compiled,
+  rows: number,
+  length: number,
+  args: number[],
+  at: number,
+): Float64Array {
+  const threads = threadsFor(heapMemory(heap), rows);
+  const stride = lineStride(length);
+  const first = Math.ceil(at / LINE) * LINE;
+  const partials = new Float64Array(heap.wasm.HEAPF32.buffer, first, (stride * threads) / 8);
+  partials.fill(0);
+  runShares(heapMemory(heap), pass, rows, (t) => [...args, first + t * stride]);
   const total = new Float64Array(length);
   for (let t = 0; t < threads; t++) {
-    const at = partialAt(scratch, length * 8, t) / 8;
-    for (let i = 0; i < length; i++) total[i] += f64[at + i];
+    for (let i = 0; i < length; i++) total[i] += partials[(t * stride) / 8 + i];
   }
   return total;
-}
-
-/** Zeroes the threads' partial sums. */
-function zeroPartials(heap: WasmBackend, scratch: number, length: number, threads: number) {
-  const f64 = new Float64Array(heap.wasm.HEAPF32.buffer);
-  for (let t = 0; t < threads; t++) {
-    const at = partialAt(scratch, length * 8, t) / 8;
-    f64.fill(0, at, at + length);
-  }
 }
 
 /**
@@ -77,21 +80,14 @@ function zeroPartials(heap: WasmBackend, scratch: number, length: number, thread
 const stats: Kernel = ({ x }, heap) => {
   const C = channelsOf(x!);
   const rows = rowsOf(x!);
-  const threads = simd(C) ? threadsFor(heapMemory(heap), rows) : 1;
-  // Per thread, float64: [Σ(x − shift); Σ(x − shift)²].
-  const scratchBytes = partialsBytes(16 * C, threads);
+  // The sums, float64: [Σ(x − shift); Σ(x − shift)²].
+  const scratchBytes = simd(C) ? sumsBytes(heap, rows, 2 * C) : 0;
   return withOutputs(heap, [[2, C]], scratchBytes, ({ outs, scratch, f32: h }) => {
     const xi = floatIndex(heap, x!);
     let sums: Float64Array;
     if (simd(C)) {
-      zeroPartials(heap, scratch, 2 * C, threads);
       const pass = program(heap, `bn stats ${C}`, () => statsProgram(C));
-      runShares(heapMemory(heap), pass, rows, (t) => [
-        xi * 4,
-        xi * 4,
-        partialAt(scratch, 16 * C, t),
-      ]);
-      sums = addPartials(heap, scratch, 2 * C, threads);
+      sums = sumOverRows(heap, pass, rows, 2 * C, [xi * 4, xi * 4], scratch);
     } else {
       sums = new Float64Array(2 * C);
       for (let i = xi; i < xi + rows * C; i += C) {
@@ -157,29 +153,20 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
   const rows = rowsOf(x!);
   const relu = Boolean(attrs.relu);
   const eps = attrs.eps as number;
-  // Scratch, float64: μ, then per thread the sums [Σg; Σg·(x − μ)].
-  const threads = simd(C) ? threadsFor(heapMemory(heap), rows) : 1;
-  const scratchBytes = 8 * C + partialsBytes(16 * C, threads);
+  // Scratch, float64: μ, then the sums [Σg; Σg·(x − μ)].
+  const scratchBytes = 8 * C + (simd(C) ? sumsBytes(heap, rows, 2 * C) : 0);
   return withOutputs(heap, [[C], [C], [4, C]], scratchBytes, ({ outs, scratch, f32: h, f64 }) => {
     const [di, xi, si, gi] = [dy!, x!, stats!, gamma!].map((t) => floatIndex(heap, t));
     const yi = relu ? floatIndex(heap, y!) : 0;
     const mean = f64.subarray(0, C);
     for (let c = 0; c < C; c++) mean[c] = h[si + c];
-    const partials = scratch + 8 * C;
     let sums: Float64Array;
     if (simd(C)) {
-      zeroPartials(heap, partials, 2 * C, threads);
       const flags = { channels: C, relu, residual: false };
       const key = `bn gradSums ${JSON.stringify(flags)}`;
       const pass = program(heap, key, () => gradSumsProgram(flags));
-      runShares(heapMemory(heap), pass, rows, (t) => [
-        di * 4,
-        xi * 4,
-        yi * 4,
-        scratch,
-        partialAt(partials, 16 * C, t),
-      ]);
-      sums = addPartials(heap, partials, 2 * C, threads);
+      const args = [di * 4, xi * 4, yi * 4, scratch];
+      sums = sumOverRows(heap, pass, rows, 2 * C, args, scratch + 8 * C);
     } else {
       sums = new Float64Array(2 * C);
       for (let i = 0; i < rows * C; i += C) {

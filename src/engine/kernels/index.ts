@@ -9,6 +9,9 @@
 export type KernelMode = 'stock' | 'cardinal';
 export const KERNEL_MODES: readonly KernelMode[] = ['stock', 'cardinal'];
 
+/** The backends our kernels are registered on (WGSL on WebGPU, generated programs on WASM). */
+export const KERNEL_BACKENDS: readonly string[] = ['webgpu', 'wasm'];
+
 let mode: KernelMode = 'cardinal';
 
 /** Which kernels models and train steps built from now on use. */

@@ -298,28 +298,33 @@ function info(xShape: Shape4, wShape: Shape4, a: ConvAttrs) {
   );
 }
 
-function fallbackForward(x: tf.TensorInfo, w: tf.TensorInfo, a: ConvAttrs) {
+/** Each group's channels of a and b (the last axis) through `conv`, concatenated again. */
+function perGroup(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  groups: number,
+  conv: (ag: tf.Tensor4D, bg: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    const xs = tf.split<tf.Tensor4D>(asTensor(x), a.groups, 3);
-    const ws = tf.split<tf.Tensor4D>(asTensor(w), a.groups, 3);
+    const bs = tf.split<tf.Tensor4D>(asTensor(b), groups, 3);
+    const as = tf.split<tf.Tensor4D>(asTensor(a), groups, 3);
     return tf.concat(
-      xs.map((xg, g) => tf.conv2d(xg, ws[g], a.stride, torchPadding(a.pad))),
+      as.map((ag, g) => conv(ag, bs[g])),
       3,
     );
   });
 }
 
+function fallbackForward(x: tf.TensorInfo, w: tf.TensorInfo, a: ConvAttrs) {
+  return perGroup(x, w, a.groups, (xg, wg) => tf.conv2d(xg, wg, a.stride, torchPadding(a.pad)));
+}
+
 function fallbackInputGrad(dy: tf.TensorInfo, w: tf.TensorInfo, a: ConvAttrs & { xShape: Shape4 }) {
-  return tf.tidy(() => {
-    const dys = tf.split<tf.Tensor4D>(asTensor(dy), a.groups, 3);
-    const ws = tf.split<tf.Tensor4D>(asTensor(w), a.groups, 3);
-    const [n, h, wid, c] = a.xShape;
-    const xShape: Shape4 = [n, h, wid, c / a.groups];
-    return tf.concat(
-      dys.map((g, i) => conv2dBackpropInput(g, ws[i], info(xShape, ws[i].shape, a))),
-      3,
-    );
-  });
+  const [n, h, wid, c] = a.xShape;
+  const xShape: Shape4 = [n, h, wid, c / a.groups];
+  return perGroup(dy, w, a.groups, (dyg, wg) =>
+    conv2dBackpropInput(dyg, wg, info(xShape, wg.shape, a)),
+  );
 }
 
 function fallbackFilterGrad(
@@ -327,16 +332,11 @@ function fallbackFilterGrad(
   dy: tf.TensorInfo,
   a: ConvAttrs & { wShape: Shape4 },
 ) {
-  return tf.tidy(() => {
-    const xs = tf.split<tf.Tensor4D>(asTensor(x), a.groups, 3);
-    const dys = tf.split<tf.Tensor4D>(asTensor(dy), a.groups, 3);
-    const [kh, kw, ci, co] = a.wShape;
-    const wShape: Shape4 = [kh, kw, ci, co / a.groups];
-    return tf.concat(
-      xs.map((xg, i) => conv2dBackpropFilter(xg, dys[i], info(xg.shape, wShape, a))),
-      3,
-    );
-  });
+  const [kh, kw, ci, co] = a.wShape;
+  const wShape: Shape4 = [kh, kw, ci, co / a.groups];
+  return perGroup(x, dy, a.groups, (xg, dyg) =>
+    conv2dBackpropFilter(xg, dyg, info(xg.shape, wShape, a)),
+  );
 }
 
 registerWasmKernel(GROUPED_CONV_FORWARD, forwardKernel);
