@@ -157,7 +157,7 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
   const { trainer, batch } = benchTrainer(spec, opts.batch);
   try {
     for (let i = 0; i < Math.max(1, opts.warmup); i++) await trainer.step(batch, 0, i);
-    Object.assign(shareTimes, { ownMs: 0, waitMs: 0, calls: 0 });
+    Object.assign(shareTimes, { ownMs: 0, waitMs: 0, calls: 0, items: 0, helperItems: 0 });
     const started = performance.now();
     const info = await tf.profile(async () => {
       await trainer.step(batch, 0, opts.warmup + 1);
@@ -185,14 +185,16 @@ export async function profileEngine(spec: ArchSpec, opts: BenchOptions) {
       profile: {
         profiledMs: round(profiledMs, 1),
         convMs: round(convMs, 1),
-        // WASM with helper threads: our programs' shares on this thread, and the wait for the
-        // helpers' (a wait that grows says the split is uneven).
+        // WASM with helper threads: our programs' time on this thread, the wait for the
+        // helpers' last chunks, and the share of the items the helpers ran (near 1 − 1/threads
+        // when they keep up; low when they wake late or run slower).
         ...(shareTimes.calls
           ? {
               shares: {
                 calls: shareTimes.calls,
                 ownMs: round(shareTimes.ownMs, 1),
                 waitMs: round(shareTimes.waitMs, 1),
+                helperShare: round(shareTimes.helperItems / shareTimes.items, 3),
               },
             }
           : {}),

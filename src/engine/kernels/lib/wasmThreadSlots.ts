@@ -34,7 +34,7 @@ export const State = { Idle: 0, Posted: 1, Running: 2, Done: 3, Failed: 4 } as c
 /**
  * Runs chunks of [0, items) claimed one at a time from the shared counter until none is left:
  * program(...args, from, to). Every thread of a call runs this, so a thread that is slower,
- * or late to wake, simply takes fewer chunks.
+ * or late to wake, simply takes fewer chunks. Returns how many items this thread ran.
  */
 export function runClaims(
   control: Int32Array,
@@ -42,10 +42,13 @@ export function runClaims(
   args: number[],
   items: number,
   chunk: number,
-): void {
+): number {
+  let ran = 0;
   for (;;) {
     const from = Atomics.add(control, CLAIM, chunk);
-    if (from >= items) return;
-    program(...args, from, Math.min(items, from + chunk));
+    if (from >= items) return ran;
+    const to = Math.min(items, from + chunk);
+    program(...args, from, to);
+    ran += to - from;
   }
 }

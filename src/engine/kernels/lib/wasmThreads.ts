@@ -1,15 +1,16 @@
 // Our WASM programs on several threads. TF.js's threaded build puts its heap in shared memory
 // (cross-origin isolated pages only); helper Workers (wasmHelper.worker.ts) instantiate the
 // same compiled modules against that memory, and a call's images (or rows) are claimed in
-// chunks by them and the calling thread, which then blocks (Atomics.wait, allowed in a worker)
-// until the helpers that took part are done (runShares).
+// chunks by them and the calling thread, which then polls until the helpers that took part are
+// done (runShares). While training runs the helpers poll too; they block only when idle.
 // TF.js's own thread pool serves its kernels only: ours, the bulk of a step, would otherwise
 // run on one core whatever setThreadsCount says.
 //
 // Off where it cannot work: in Node (no Worker global: tests run single-threaded), on a page's
-// main thread (no Atomics.wait), and with a non-shared heap (the single-threaded build). The
-// helpers start when the backend does (startWasmHelpers): a Worker does not start while the
-// thread that created it is blocked, so they cannot be started from inside a kernel.
+// main thread (a call waits for its helpers, and a page must not), and with a non-shared heap
+// (the single-threaded build). The helpers start when the backend does (startWasmHelpers): a
+// Worker does not start while the thread that created it is blocked, so they cannot be started
+// from inside a kernel.
 
 import type { WasmBackend } from './wasmHeap';
 import { heapMemory } from './wasmHeap';
@@ -55,7 +56,8 @@ function singleThreadReason(memory: WebAssembly.Memory): string | null {
   }
   if (typeof Worker === 'undefined') return 'no Worker here';
   const scope = globalThis as { WorkerGlobalScope?: unknown };
-  if (scope.WorkerGlobalScope === undefined) return 'not in a worker (no Atomics.wait)';
+  if (scope.WorkerGlobalScope === undefined)
+    return 'not in a worker (a call waits for its helpers)';
   return null;
 }
 
@@ -121,8 +123,11 @@ function send(p: Pool, program: Compiled): void {
   p.sent.add(program.id);
 }
 
-/** Our programs' calls and this thread's time in them, for `npm run bench -- --profile`. */
-export const shareTimes = { ownMs: 0, waitMs: 0, calls: 0 };
+/**
+ * Our programs' threaded calls, this thread's time in them (its own chunks, then waiting for
+ * the helpers), and the share of the items the helpers ran: for `npm run bench -- --profile`.
+ */
+export const shareTimes = { ownMs: 0, waitMs: 0, calls: 0, items: 0, helperItems: 0 };
 
 /** Chunks per thread a call is cut into: enough to even out a slow or late thread. */
 const CHUNKS_PER_THREAD = 4;
@@ -165,17 +170,18 @@ export function runShares(
   let failed = false;
   const started = performance.now();
   let ran: number;
+  let ownItems: number;
   try {
-    runClaims(control, program.run, argsFor(0), items, chunk);
+    ownItems = runClaims(control, program.run, argsFor(0), items, chunk);
   } finally {
     ran = performance.now();
     for (let t = 1; t < threads; t++) {
       const at = slotBase(t - 1) + SLOT.state;
       // Not taken yet: take it back (every chunk is done or being done by someone else).
       if (Atomics.compareExchange(control, at, State.Posted, State.Idle) === State.Posted) continue;
+      // Taken: poll until its last chunk is done (one chunk at most; see the helper's SPIN_MS).
       let state: number;
-      while ((state = Atomics.load(control, at)) === State.Running)
-        Atomics.wait(control, at, State.Running);
+      while ((state = Atomics.load(control, at)) === State.Running);
       if (state === State.Failed) failed = true;
       Atomics.store(control, at, State.Idle);
     }
@@ -183,5 +189,7 @@ export function runShares(
   shareTimes.ownMs += ran - started;
   shareTimes.waitMs += performance.now() - ran;
   shareTimes.calls++;
+  shareTimes.items += items;
+  shareTimes.helperItems += items - ownItems;
   if (failed) throw new Error("Cardinal's WASM kernels: a helper thread's share failed");
 }
