@@ -8,11 +8,12 @@ import {
   describeCase,
   drawConvCases,
   expectOursMatchCpu,
+  relativeError,
   WIDE_BLOCK_CASES,
   type ConvCase,
 } from './lib/convTestCases';
 import { wasmInNode } from './lib/testUtil';
-import { hasRelaxedSimd, setFusedMultiplyAdd } from './wasmConv';
+import { hasRelaxedSimd, setFusedMultiplyAdd, setWinograd, usesWinograd } from './wasmConv';
 
 // Node 20's V8 has relaxed SIMD behind a flag (Chrome and Node 22 ship it): turn it on so the
 // fused programs are tested too. It applies to modules compiled from now on.
@@ -29,6 +30,11 @@ const MODEL_CASES: ConvCase[] = [
   // Widths from 16 take 6-pixel tiles (17: two and a remainder of 5); ResNet-20's stage 1.
   { x: [1, 17, 17, 16], w: [3, 3, 16, 16], stride: 1, pad: 1, groups: 1 },
   { x: [2, 32, 32, 8], w: [3, 3, 8, 16], stride: 2, pad: 1, groups: 1 },
+  // 3×3 stride 1 with an even output: Winograd F(2×2, 3×3) for y and dx (4, 8, 16, 32, 64 lanes).
+  { x: [2, 8, 8, 16], w: [3, 3, 16, 16], stride: 1, pad: 1, groups: 1 },
+  { x: [1, 6, 10, 4], w: [3, 3, 4, 8], stride: 1, pad: 1, groups: 1 },
+  { x: [3, 4, 4, 32], w: [3, 3, 32, 64], stride: 1, pad: 1, groups: 1 },
+  { x: [2, 2, 2, 8], w: [3, 3, 8, 4], stride: 1, pad: 1, groups: 1 },
 ];
 
 const cases = [...MODEL_CASES, ...WIDE_BLOCK_CASES, ...drawConvCases(2024, 10)];
@@ -52,6 +58,42 @@ describe.each([
     'y, dx and dw equal the cpu backend: %s',
     async (_name, c, i) => expectOursMatchCpu(c, 300 + 10 * i, 1e-5),
   );
+
+  it('runs the 3×3 stride-1 convs with an even output as Winograd, the rest directly', () => {
+    const shape = (size: number, stride = 1, groups = 1) => ({
+      batch: 2,
+      inHeight: size + 2,
+      inWidth: size + 2,
+      inChannels: 16,
+      outHeight: size,
+      outWidth: size,
+      outChannels: 16,
+      filterHeight: 3,
+      filterWidth: 3,
+      stride,
+      groups,
+    });
+    expect(usesWinograd(shape(32))).toBe(true);
+    expect(usesWinograd(shape(17))).toBe(false);
+    expect(usesWinograd({ ...shape(16), stride: 2, inHeight: 33, inWidth: 33 })).toBe(false);
+    expect(usesWinograd(shape(8, 1, 4))).toBe(false);
+    setWinograd(false);
+    expect(usesWinograd(shape(32))).toBe(false);
+    setWinograd(true);
+  });
+
+  it('Winograd and the direct program agree on y and dx of a ResNet-20 stage-1 conv', async () => {
+    const c: ConvCase = { x: [2, 32, 32, 16], w: [3, 3, 16, 16], stride: 1, pad: 1, groups: 1 };
+    const data = caseData(c, 11);
+    const run = () => convResults(c, data, (x, w) => kernelConv2d(x, w, c));
+    const viaWinograd = await run();
+    setWinograd(false);
+    const direct = await run();
+    setWinograd(true);
+    expect(relativeError(viaWinograd.y, direct.y)).toBeLessThan(1e-5);
+    expect(relativeError(viaWinograd.dx, direct.dx)).toBeLessThan(1e-5);
+    expect(relativeError(viaWinograd.dw, direct.dw)).toBe(0);
+  });
 
   it('leaves no tensors behind, and repeats without growing the heap', async () => {
     const c = MODEL_CASES[1];

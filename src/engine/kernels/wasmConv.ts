@@ -35,6 +35,12 @@ import {
   lanesFor,
   type ConvShape,
 } from './lib/wasmConvPrograms';
+import {
+  weightTransformProgram,
+  winogradBytes,
+  winogradFits,
+  winogradPrograms,
+} from './lib/wasmWinogradPrograms';
 
 type Shape4 = [number, number, number, number];
 type Inputs = Record<string, tf.TensorInfo | undefined>;
@@ -55,6 +61,15 @@ export function setFusedMultiplyAdd(on: boolean | undefined): void {
   fuse = on;
 }
 
+/** Whether 3×3 stride-1 convs run as Winograd (lib/wasmWinogradPrograms.ts); tests turn it off. */
+let winograd = true;
+export function setWinograd(on: boolean): void {
+  winograd = on;
+}
+
+/** Whether a forward program of `shape` would run as Winograd now. */
+export const usesWinograd = (shape: ConvShape) => winograd && winogradFits(shape);
+
 /** The forward or filter-gradient program for `shape`, compiled against the heap. */
 function convProgram(backend: WasmBackend, kind: 'forward' | 'filterGrad', shape: ConvShape) {
   const fused = fuse ?? hasRelaxedSimd();
@@ -62,6 +77,36 @@ function convProgram(backend: WasmBackend, kind: 'forward' | 'filterGrad', shape
   return program(backend, `conv ${kind} fused=${fused} ${JSON.stringify(shape)}`, () =>
     build(shape, fused),
   );
+}
+
+/**
+ * out = the forward conv of `shape` (input padded, filter HWIO; byte offsets in the heap) over
+ * its images, on the helper threads too: as Winograd F(2×2, 3×3) where it fits, else directly.
+ */
+function runForward(heap: WasmBackend, shape: ConvShape, x: number, w: number, out: number) {
+  const memory = heapMemory(heap);
+  if (!usesWinograd(shape)) {
+    runShares(memory, convProgram(heap, 'forward', shape), shape.batch, () => [x, w, out]);
+    return;
+  }
+  const fused = fuse ?? hasRelaxedSimd();
+  const key = JSON.stringify(shape);
+  const run = program(heap, `winograd fused=${fused} ${key}`, () => winogradPrograms(shape, fused));
+  const weights = program(heap, `winograd weights ${key}`, () => weightTransformProgram(shape));
+  const bytes = winogradBytes(shape);
+  const perThread = bytes.v + bytes.m;
+  const u = heap.wasm._malloc(bytes.u);
+  const scratch = heap.wasm._malloc(threadsFor(memory, shape.batch) * perThread);
+  try {
+    weights.run(w, u);
+    runShares(memory, run, shape.batch, (t) => {
+      const v = scratch + t * perThread;
+      return [x, u, out, v, v + bytes.v];
+    });
+  } finally {
+    heap.wasm._free(u);
+    heap.wasm._free(scratch);
+  }
 }
 
 /** Output size of PyTorch's conv: floor((in + 2·pad − k) / s) + 1. */
@@ -145,10 +190,7 @@ function forwardKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap
   const { batch, outHeight, outWidth } = input.shape;
   const out = heap.makeOutput([batch, outHeight, outWidth, outC], 'float32');
   try {
-    const run = convProgram(heap, 'forward', input.shape);
-    const at = addressOf(heap, out);
-    const filter = addressOf(heap, w);
-    runShares(heapMemory(heap), run, batch, () => [input.ptr, filter, at]);
+    runForward(heap, input.shape, input.ptr, addressOf(heap, w), addressOf(heap, out));
   } finally {
     if (input.owned) heap.wasm._free(input.ptr);
   }
@@ -198,7 +240,6 @@ function inputGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrM
   const source = padCopy(heap, dy, mh.before, mw.before, height, width);
   const filter = heap.wasm._malloc(kh * kw * coPerGroup * inC * 4);
   try {
-    const memory = heapMemory(heap);
     const dx = addressOf(heap, out);
     const phases = rows.flatMap((r, pr) => cols.map((c, pc) => ({ r, c, pr, pc })));
     if (phases.some(({ r, c }) => !r.taps.length || !c.taps.length)) {
@@ -237,7 +278,7 @@ function inputGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrM
       };
       const first = source + ((mh.before + r.dFirst) * width + mw.before + c.dFirst) * outC * 4;
       const at = dx + (pr * wid + pc) * inC * 4;
-      runShares(memory, convProgram(heap, 'forward', shape), n, () => [first, filter, at]);
+      runForward(heap, shape, first, filter, at);
     }
   } finally {
     heap.wasm._free(source);

@@ -110,6 +110,12 @@ export class FunctionBuilder {
   ne(): this {
     return this.op(0x47);
   }
+  /** Calls function `index` of the module (its position in assemble's list), arguments on the stack. */
+  call(index: number): this {
+    this.op(0x10);
+    uleb(index, this.code);
+    return this;
+  }
   /** memory.copy(dest, src, bytes), operands on the stack (bulk memory: Chrome 75+). */
   memoryCopy(): this {
     return this.op(0xfc, 0x0a, 0x00, 0x00);

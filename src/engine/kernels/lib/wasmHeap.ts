@@ -86,19 +86,27 @@ const compiled = new Map<string, Compiled>();
 
 /**
  * The function `build()` emits, compiled against the backend's heap; built once per key (the
- * key must name everything the code depends on). Synchronous compilation: allowed for any size
- * in a worker and in Node; a page's main thread allows 4 KB (Cardinal runs TF.js in a worker).
+ * key must name everything the code depends on). Where build() gives several functions (one
+ * module, calling each other by their place in the list), the last is the one that runs.
+ * Synchronous compilation: allowed for any size in a worker and in Node; a page's main thread
+ * allows 4 KB (Cardinal runs TF.js in a worker).
  */
-export function program(backend: WasmBackend, key: string, build: () => FunctionBuilder): Compiled {
+export function program(
+  backend: WasmBackend,
+  key: string,
+  build: () => FunctionBuilder | FunctionBuilder[],
+): Compiled {
   const memory = heapMemory(backend);
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const fullKey = `${key} shared=${shared}`;
   let entry = compiled.get(fullKey);
   if (!entry) {
-    const f = build();
+    const built = build();
+    const functions = Array.isArray(built) ? built : [built];
+    const f = functions[functions.length - 1];
     // A shared memory's import must declare a maximum no smaller than its own: 4 GiB.
-    const bytes = assemble([f], { shared, maximumPages: 65536 });
+    const bytes = assemble(functions, { shared, maximumPages: 65536 });
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const run = instance.exports[f.name] as Compiled['run'];
