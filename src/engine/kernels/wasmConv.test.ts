@@ -82,7 +82,7 @@ describe.each([
     setWinograd(true);
   });
 
-  it('Winograd and the direct program agree on y and dx of a ResNet-20 stage-1 conv', async () => {
+  it('Winograd and the direct program agree on y, dx and dw of a ResNet-20 stage-1 conv', async () => {
     const c: ConvCase = { x: [2, 32, 32, 16], w: [3, 3, 16, 16], stride: 1, pad: 1, groups: 1 };
     const data = caseData(c, 11);
     const run = () => convResults(c, data, (x, w) => kernelConv2d(x, w, c));
@@ -92,7 +92,7 @@ describe.each([
     setWinograd(true);
     expect(relativeError(viaWinograd.y, direct.y)).toBeLessThan(1e-5);
     expect(relativeError(viaWinograd.dx, direct.dx)).toBeLessThan(1e-5);
-    expect(relativeError(viaWinograd.dw, direct.dw)).toBe(0);
+    expect(relativeError(viaWinograd.dw, direct.dw)).toBeLessThan(1e-5);
   });
 
   it('leaves no tensors behind, and repeats without growing the heap', async () => {

@@ -36,8 +36,11 @@ import {
   type ConvShape,
 } from './lib/wasmConvPrograms';
 import {
+  filterFromSumsProgram,
+  filterGradBlock,
   weightTransformProgram,
   winogradBytes,
+  winogradFilterGradPrograms,
   winogradFits,
   winogradPrograms,
 } from './lib/wasmWinogradPrograms';
@@ -61,13 +64,16 @@ export function setFusedMultiplyAdd(on: boolean | undefined): void {
   fuse = on;
 }
 
-/** Whether 3×3 stride-1 convs run as Winograd (lib/wasmWinogradPrograms.ts); tests turn it off. */
+/**
+ * Whether 3×3 stride-1 convs run as Winograd (lib/wasmWinogradPrograms.ts): forward, input
+ * and filter gradients. Tests turn it off to compare with the direct programs.
+ */
 let winograd = true;
 export function setWinograd(on: boolean): void {
   winograd = on;
 }
 
-/** Whether a forward program of `shape` would run as Winograd now. */
+/** Whether a conv of `shape` (as the forward program sees it) runs as Winograd now. */
 export const usesWinograd = (shape: ConvShape) => winograd && winogradFits(shape);
 
 /** The forward or filter-gradient program for `shape`, compiled against the heap. */
@@ -293,28 +299,75 @@ function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttr
   if (!lanesFor(a.wShape[3] / a.groups)) return fallbackFilterGrad(x, dy, a);
   const input = paddedInput(heap, x, a.wShape, a);
   const out = heap.makeOutput(a.wShape, 'float32');
-  const size = tf.util.sizeFromShape(a.wShape);
+  const { shape } = input;
   const memory = heapMemory(heap);
-  // Every thread sums its images into its own dw; the extra ones are added in at the end.
-  const threads = threadsFor(memory, input.shape.batch);
-  const partials = Array.from({ length: threads - 1 }, () => heap.wasm._malloc(size * 4));
+  const [dy0, dw] = [addressOf(heap, dy), addressOf(heap, out)];
   try {
-    const dws = [addressOf(heap, out), ...partials];
-    const f32 = heap.wasm.HEAPF32;
-    for (const at of dws) f32.fill(0, at / 4, at / 4 + size);
-    const run = convProgram(heap, 'filterGrad', input.shape);
-    const dy0 = addressOf(heap, dy);
-    runShares(memory, run, input.shape.batch, (t) => [input.ptr, dy0, dws[t]]);
-    const dw = heap.wasm.HEAPF32.subarray(dws[0] / 4, dws[0] / 4 + size);
-    for (const at of partials) {
-      const part = heap.wasm.HEAPF32.subarray(at / 4, at / 4 + size);
-      for (let i = 0; i < size; i++) dw[i] += part[i];
+    if (!usesWinograd(shape)) {
+      const run = convProgram(heap, 'filterGrad', shape);
+      const size = tf.util.sizeFromShape(a.wShape);
+      threadSums(heap, shape.batch, dw, size, (sums) =>
+        runShares(memory, run, shape.batch, (t) => [input.ptr, dy0, sums[t]]),
+      );
+      return out;
+    }
+    const fused = fuse ?? hasRelaxedSimd();
+    const key = JSON.stringify(shape);
+    const run = program(heap, `winograd filterGrad fused=${fused} ${key}`, () =>
+      winogradFilterGradPrograms(shape, fused),
+    );
+    const toFilter = program(heap, `winograd filterFromSums ${key}`, () =>
+      filterFromSumsProgram(shape),
+    );
+    const bytes = winogradBytes(shape);
+    const block = filterGradBlock(shape);
+    const perThread = block * (bytes.v + bytes.m);
+    const z = heap.wasm._malloc(bytes.u);
+    const scratch = heap.wasm._malloc(threadsFor(memory, shape.batch) * perThread);
+    try {
+      threadSums(heap, shape.batch, z, bytes.u / 4, (sums) =>
+        runShares(memory, run, shape.batch, (t) => {
+          const v = scratch + t * perThread;
+          return [input.ptr, dy0, sums[t], v, v + block * bytes.v];
+        }),
+      );
+      toFilter.run(z, dw);
+    } finally {
+      heap.wasm._free(z);
+      heap.wasm._free(scratch);
     }
   } finally {
     if (input.owned) heap.wasm._free(input.ptr);
-    for (const at of partials) heap.wasm._free(at);
   }
   return out;
+}
+
+/**
+ * Sums over a batch's images with every thread adding into its own `floats` sums: sums[0] is
+ * `first`, the others scratch; all are zeroed, `run` fills them, and the others are added into
+ * `first` at the end.
+ */
+function threadSums(
+  heap: WasmBackend,
+  batch: number,
+  first: number,
+  floats: number,
+  run: (sums: number[]) => void,
+): void {
+  const threads = threadsFor(heapMemory(heap), batch);
+  const partials = Array.from({ length: threads - 1 }, () => heap.wasm._malloc(floats * 4));
+  try {
+    const sums = [first, ...partials];
+    for (const at of sums) heap.wasm.HEAPF32.fill(0, at / 4, at / 4 + floats);
+    run(sums);
+    const total = heap.wasm.HEAPF32.subarray(first / 4, first / 4 + floats);
+    for (const at of partials) {
+      const part = heap.wasm.HEAPF32.subarray(at / 4, at / 4 + floats);
+      for (let i = 0; i < floats; i++) total[i] += part[i];
+    }
+  } finally {
+    for (const at of partials) heap.wasm._free(at);
+  }
 }
 
 // Fallbacks: TF.js ops per group (kernels may run ops; nothing is recorded while they do).

@@ -107,8 +107,15 @@ export class FunctionBuilder {
     return this.op(0x6e);
   }
 
+  sub(): this {
+    return this.op(0x6b);
+  }
+
   ne(): this {
     return this.op(0x47);
+  }
+  and(): this {
+    return this.op(0x71);
   }
   /** Calls function `index` of the module (its position in assemble's list), arguments on the stack. */
   call(index: number): this {
@@ -138,6 +145,15 @@ export class FunctionBuilder {
     if (typeof end === 'number') this.i32(end);
     else end();
     this.ne().op(0x0d, 0x00, 0x0b);
+    return this;
+  }
+
+  /** `loop … br_if (condition)`: runs body, then again while condition() leaves non-zero. */
+  loopWhile(body: () => void, condition: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    condition();
+    this.op(0x0d, 0x00, 0x0b);
     return this;
   }
 

@@ -1,6 +1,7 @@
 // Winograd F(2×2, 3×3) for our WASM convs (wasmConv.ts): the 3×3 stride-1 convs that are most
-// of a ResNet's multiply-adds, forward and input gradient, with 16 multiply-adds per 2×2
-// outputs and channel pair instead of 36 (Lavin & Gray 2015).
+// of a ResNet's multiply-adds, forward, input gradient and filter gradient, with 16
+// multiply-adds per 2×2 outputs (or dy values) and channel pair instead of 36 (Lavin & Gray
+// 2015).
 //
 // Why: our direct programs (wasmConvPrograms.ts) already run at the machine's 128-bit FMA
 // peak (~40 GFLOP/s a core, the same as a C loop of independent FMAs), so only fewer
@@ -12,9 +13,16 @@
 //   3. output transform: each tile's 2×2 outputs Aᵀ M A.
 // One image's V and M stay in the thread's scratch (256 KB each at 32×32 × 16 channels), so
 // they are read back from cache. The filter's U = G g Gᵀ is made once per call.
+//
+// The filter gradient uses the same identity the other way round (Σ_ξ Aᵀ[i][ξ] G[ξ][k] Bᵀ[ξ][j]
+// = [j = i + k]): dw = Gᵀ [Σ_tiles (Bᵀ x B) ⊙ (A dy Aᵀ)] G, so V is the forward's input
+// transform, D = A dy Aᵀ of each 2×2 of dy, their per-ξ sums over tiles are the direct filter-
+// gradient program as a grouped 1×1 conv, and Gᵀ Z G makes the 3×3 filter at the end. Row 3
+// of A is negated (A = [1 0; 1 1; 1 −1; 0 1]) and column 3 of Gᵀ with it, which leaves dw
+// unchanged and spares a negation.
 
 import { FunctionBuilder } from './wasmAssembler';
-import { forwardProgram, lanesFor, type ConvShape } from './wasmConvPrograms';
+import { filterGradProgram, forwardProgram, lanesFor, type ConvShape } from './wasmConvPrograms';
 
 /** Whether `s` runs as Winograd: 3×3, stride 1, one group, an even output, packed. */
 export function winogradFits(s: ConvShape): boolean {
@@ -40,7 +48,7 @@ export function winogradFits(s: ConvShape): boolean {
 
 const tilesOf = (s: ConvShape) => (s.outHeight / 2) * (s.outWidth / 2);
 
-/** Bytes of U, and of one thread's V and M (one image each). */
+/** Bytes of U (or Z), and of one thread's V and M (or D), one image each. */
 export function winogradBytes(s: ConvShape) {
   const tiles = tilesOf(s);
   return {
@@ -261,6 +269,170 @@ function outputTransformProgram(s: ConvShape): FunctionBuilder {
     }
   });
   return f;
+}
+
+/**
+ * dyTransform(dy, d): one image's dy [OH, OW, co] into D[tile][ξ][co] = (A dy Aᵀ)[ξ] of each
+ * 2×2 block, A = [1 0; 1 1; 1 −1; 0 1] along both axes.
+ */
+function dyTransformProgram(s: ConvShape): FunctionBuilder {
+  const f = new FunctionBuilder('dyTransform', ['i32', 'i32']);
+  const CO = s.outChannels * 4;
+  const row = s.outWidth * CO;
+  const a = Array.from({ length: 2 }, () => f.local('v128'));
+  const p = Array.from({ length: 8 }, () => f.local('v128'));
+
+  /** A along one axis: (a0, a0 + a1, a0 − a1, a1). */
+  const transform = (x: number[], put: (j: number, emit: () => void) => void) => {
+    put(0, () => f.get(x[0]));
+    put(1, () => f.get(x[0]).get(x[1]).f32x4Add());
+    put(2, () => f.get(x[0]).get(x[1]).f32x4Sub());
+    put(3, () => f.get(x[1]));
+  };
+
+  tileLoops(f, s, { image: 0, packed: 1 }, { row, pixel: CO }, (pDy, pD) => {
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 2; j++) {
+        f.get(pDy)
+          .v128Load(i * row + j * CO)
+          .set(a[j]);
+      }
+      transform(a, (c, emit) => {
+        emit();
+        f.set(p[i * 4 + c]);
+      });
+    }
+    for (let c = 0; c < 4; c++) {
+      transform([p[c], p[4 + c]], (r, emit) => {
+        f.get(pD);
+        emit();
+        f.v128Store((r * 4 + c) * CO);
+      });
+    }
+  });
+  return f;
+}
+
+/**
+ * filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the per-ξ sums
+ * Z[ci][ξ][co], with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ −1] (column 3 negated, see the header).
+ */
+export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
+  const f = new FunctionBuilder('filterFromSums', ['i32', 'i32']);
+  const [Z, DW] = [0, 1];
+  const CO = s.outChannels * 4;
+  const ci = f.local('i32');
+  const co = f.local('i32');
+  const pZ = f.local('i32');
+  const pDw = f.local('i32');
+  const half = f.local('v128');
+  const mid = f.local('v128');
+  const z = Array.from({ length: 4 }, () => f.local('v128'));
+  const q = Array.from({ length: 12 }, () => f.local('v128'));
+  f.f32Const(0.5).f32x4Splat().set(half);
+
+  /** Gᵀ along one axis: (z0 + (z1 + z2)/2, (z1 − z2)/2, (z1 + z2)/2 − z3). */
+  const transform = (x: number[], put: (k: number, emit: () => void) => void) => {
+    f.get(x[1]).get(x[2]).f32x4Add().get(half).f32x4Mul().set(mid);
+    put(0, () => f.get(x[0]).get(mid).f32x4Add());
+    put(1, () => f.get(x[1]).get(x[2]).f32x4Sub().get(half).f32x4Mul());
+    put(2, () => f.get(mid).get(x[3]).f32x4Sub());
+  };
+
+  f.i32(0).set(ci);
+  f.doWhile(ci, 1, s.inChannels, () => {
+    f.get(Z)
+      .get(ci)
+      .i32(16 * CO)
+      .mul()
+      .add()
+      .set(pZ);
+    f.get(DW).get(ci).i32(CO).mul().add().set(pDw);
+    f.i32(0).set(co);
+    f.doWhile(co, 16, CO, () => {
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) {
+          f.get(pZ)
+            .v128Load((r * 4 + c) * CO)
+            .set(z[c]);
+        }
+        transform(z, (kw, emit) => {
+          emit();
+          f.set(q[r * 3 + kw]);
+        });
+      }
+      for (let kw = 0; kw < 3; kw++) {
+        transform([q[kw], q[3 + kw], q[6 + kw], q[9 + kw]], (kh, emit) => {
+          f.get(pDw);
+          emit();
+          f.v128Store((kh * 3 + kw) * s.inChannels * CO);
+        });
+      }
+      f.addTo(pZ, 16).addTo(pDw, 16);
+    });
+  });
+  return f;
+}
+
+/**
+ * Images the filter gradient transforms before one call of its sums: at least 128 tiles, so
+ * that the sums stay in registers that long before they join Z in memory (at 8×8 one image
+ * has 16 tiles, and Z is 256 KB at 64 channels).
+ */
+export function filterGradBlock(s: ConvShape): number {
+  return Math.max(1, Math.floor(128 / tilesOf(s)));
+}
+
+/**
+ * The module behind one Winograd filter gradient: filterGradSums(x, dy, z, v, d, n0, n1) adds
+ * images n0 ≤ n < n1's per-ξ sums into z (zeroed by the caller; filterFromSumsProgram turns
+ * them into dw), through the thread's scratch v and d: filterGradBlock images of
+ * winogradBytes' v and m, transformed one block at a time, a short last block padded with
+ * zeros (which add nothing).
+ */
+export function winogradFilterGradPrograms(s: ConvShape, fused: boolean): FunctionBuilder[] {
+  const block = filterGradBlock(s);
+  const input = inputTransformProgram(s); // 0
+  const dyTransform = dyTransformProgram(s); // 1
+  const gemm = gemmShape(s);
+  const sums = filterGradProgram({ ...gemm, inHeight: block, outHeight: block }, fused); // 2
+  const f = new FunctionBuilder('filterGradSums', [
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+  ]);
+  const [X, DY, Z, V, D, N0, N1] = [0, 1, 2, 3, 4, 5, 6];
+  const inImage = s.inHeight * s.inWidth * s.inChannels * 4;
+  const dyImage = s.outHeight * s.outWidth * s.outChannels * 4;
+  const { v: vImage, m: dImage } = winogradBytes(s);
+  const n = f.local('i32');
+  const j = f.local('i32');
+  const pV = f.local('i32');
+  const pD = f.local('i32');
+  f.get(N0).set(n);
+  f.loopWhile(
+    () => {
+      f.get(V).set(pV).get(D).set(pD).i32(0).set(j);
+      f.loopWhile(
+        () => {
+          f.get(X).get(n).i32(inImage).mul().add().get(pV).call(0);
+          f.get(DY).get(n).i32(dyImage).mul().add().get(pD).call(1);
+          f.addTo(n, 1).addTo(j, 1).addTo(pV, vImage).addTo(pD, dImage);
+        },
+        () => f.get(j).i32(block).ne().get(n).get(N1).ne().and(),
+      );
+      // The block's images past the last: zeros (memory.fill of 0 bytes when it is full).
+      f.get(pV).i32(0).i32(block).get(j).sub().i32(vImage).mul().memoryFill();
+      f.get(pD).i32(0).i32(block).get(j).sub().i32(dImage).mul().memoryFill();
+      f.get(V).get(D).get(Z).i32(0).i32(1).call(2);
+    },
+    () => f.get(n).get(N1).ne(),
+  );
+  return [input, dyTransform, sums, f];
 }
 
 /**
