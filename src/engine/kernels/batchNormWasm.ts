@@ -21,13 +21,12 @@ import {
 } from './lib/wasmBatchNormPrograms';
 import {
   floatIndex,
-  heapMemory,
   program,
   registerWasmKernel,
   withOutputs,
   type WasmBackend,
 } from './lib/wasmHeap';
-import { runShares, threadsFor, type Compiled } from './lib/wasmThreads';
+import type { Compiled } from './lib/wasmThreads';
 
 const f32 = Math.fround;
 
@@ -37,20 +36,15 @@ type Kernel = (inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttrMap) => tf.
 /** Whether the programs apply: they move four channels at a time. */
 const simd = (channels: number) => channels % 4 === 0;
 
-const LINE = 64;
-/** Bytes of one thread's `length` float64 sums, rounded up to whole cache lines. */
-const lineStride = (length: number) => Math.ceil((length * 8) / LINE) * LINE;
-
-/** Scratch bytes sumOverRows needs. */
-function sumsBytes(heap: WasmBackend, rows: number, length: number): number {
-  return lineStride(length) * threadsFor(heapMemory(heap), rows) + LINE;
-}
-
 /**
- * Runs a summing pass over x's rows on the threads and returns its `length` float64 sums.
- * The pass gets `args`, then where its thread adds its sums: each thread's own cache lines in
- * the scratch at `at` (sumsBytes of it), since the passes add into them row by row and two
- * threads adding into one line made them 2× slower than one thread.
+ * Runs a summing pass over all of x's rows and returns its `length` float64 sums, which it
+ * adds at `at` in the scratch (zeroed first; 8 · length bytes).
+ *
+ * Batch norm's passes run on the calling thread only. They are memory-bound, and splitting
+ * them over the helper threads did not pay: ResNet-20 at batch 32 on 2 threads took 143–220 ms
+ * a step that way against 127–177 ms with them here, in five interleaved pairs
+ * (`npm run bench -- --preset resnet20 --threads 2 --warmup 14 --steps 10`). Chunks of rows go
+ * to whichever thread is free, so each pass's rows were spread over both cores' caches.
  */
 function sumOverRows(
   heap: WasmBackend,
@@ -60,17 +54,10 @@ function sumOverRows(
   args: number[],
   at: number,
 ): Float64Array {
-  const threads = threadsFor(heapMemory(heap), rows);
-  const stride = lineStride(length);
-  const first = Math.ceil(at / LINE) * LINE;
-  const partials = new Float64Array(heap.wasm.HEAPF32.buffer, first, (stride * threads) / 8);
-  partials.fill(0);
-  runShares(heapMemory(heap), pass, rows, (t) => [...args, first + t * stride]);
-  const total = new Float64Array(length);
-  for (let t = 0; t < threads; t++) {
-    for (let i = 0; i < length; i++) total[i] += partials[(t * stride) / 8 + i];
-  }
-  return total;
+  const sums = new Float64Array(heap.wasm.HEAPF32.buffer, at, length);
+  sums.fill(0);
+  pass.run(...args, at, 0, rows);
+  return sums.slice();
 }
 
 /**
@@ -81,7 +68,7 @@ const stats: Kernel = ({ x }, heap) => {
   const C = channelsOf(x!);
   const rows = rowsOf(x!);
   // The sums, float64: [Σ(x − shift); Σ(x − shift)²].
-  const scratchBytes = simd(C) ? sumsBytes(heap, rows, 2 * C) : 0;
+  const scratchBytes = simd(C) ? 16 * C : 0;
   return withOutputs(heap, [[2, C]], scratchBytes, ({ outs, scratch, f32: h }) => {
     const xi = floatIndex(heap, x!);
     let sums: Float64Array;
@@ -127,7 +114,7 @@ const apply: Kernel = ({ x, stats, gamma, beta, residual }, heap, attrs) => {
       const flags = { channels: C, relu, residual: Boolean(residual) };
       const key = `bn apply ${JSON.stringify(flags)}`;
       const pass = program(heap, key, () => applyProgram(flags));
-      runShares(heapMemory(heap), pass, rows, () => [xi * 4, scratch, ri * 4, yi * 4]);
+      pass.run(xi * 4, scratch, ri * 4, yi * 4, 0, rows);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {
@@ -154,7 +141,7 @@ const gradSums: Kernel = ({ dy, x, stats, gamma, y }, heap, attrs) => {
   const relu = Boolean(attrs.relu);
   const eps = attrs.eps as number;
   // Scratch, float64: μ, then the sums [Σg; Σg·(x − μ)].
-  const scratchBytes = 8 * C + (simd(C) ? sumsBytes(heap, rows, 2 * C) : 0);
+  const scratchBytes = 8 * C + (simd(C) ? 16 * C : 0);
   return withOutputs(heap, [[C], [C], [4, C]], scratchBytes, ({ outs, scratch, f32: h, f64 }) => {
     const [di, xi, si, gi] = [dy!, x!, stats!, gamma!].map((t) => floatIndex(heap, t));
     const yi = relu ? floatIndex(heap, y!) : 0;
@@ -208,7 +195,7 @@ const gradInput: Kernel = ({ dy, x, coef, y }, heap, attrs) => {
       const key = `bn gradInput ${JSON.stringify(flags)}`;
       const pass = program(heap, key, () => gradInputProgram(flags));
       const args = [di, xi, yi, ki, dx, residual ? dr : 0].map((i) => i * 4);
-      runShares(heapMemory(heap), pass, rows, () => args);
+      pass.run(...args, 0, rows);
       return;
     }
     for (let i = 0; i < rows * C; i += C) {

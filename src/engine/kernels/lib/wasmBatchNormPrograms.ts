@@ -17,7 +17,7 @@ export interface BnFlags {
 /**
  * Emits `for row in [from, to): for each 4 channels at byte offset c: body(row, c)`, with `row`
  * the row's byte offset (row · C · 4) and `c` stepping through the row. The last two
- * parameters are from and to (wasmThreads.ts hands each thread chunks of rows that way).
+ * parameters are from and to (batchNormWasm.ts passes all rows, on one thread).
  */
 function rowsAndChannels(
   f: FunctionBuilder,
