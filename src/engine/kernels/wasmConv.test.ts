@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelConv2d } from './kernelConv';
+import { winogradAlgorithm } from './lib/wasmWinogradPrograms';
 import {
   caseData,
   convResults,
@@ -59,7 +60,7 @@ describe.each([
     async (_name, c, i) => expectOursMatchCpu(c, 300 + 10 * i, 1e-5),
   );
 
-  it('runs the 3×3 stride-1 convs with an even output as Winograd, the rest directly', () => {
+  it('runs 3×3 stride-1 convs as Winograd F(4×4) or F(2×2) by their output, the rest directly', () => {
     const shape = (size: number, stride = 1, groups = 1) => ({
       batch: 2,
       inHeight: size + 2,
@@ -74,6 +75,8 @@ describe.each([
       groups,
     });
     expect(usesWinograd(shape(32))).toBe(true);
+    expect(winogradAlgorithm(shape(32))?.m).toBe(4);
+    expect(winogradAlgorithm(shape(6))?.m).toBe(2);
     expect(usesWinograd(shape(17))).toBe(false);
     expect(usesWinograd({ ...shape(16), stride: 2, inHeight: 33, inWidth: 33 })).toBe(false);
     expect(usesWinograd(shape(8, 1, 4))).toBe(false);

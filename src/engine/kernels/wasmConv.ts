@@ -41,7 +41,7 @@ import {
   weightTransformProgram,
   winogradBytes,
   winogradFilterGradPrograms,
-  winogradFits,
+  winogradAlgorithm,
   winogradPrograms,
 } from './lib/wasmWinogradPrograms';
 
@@ -74,7 +74,7 @@ export function setWinograd(on: boolean): void {
 }
 
 /** Whether a conv of `shape` (as the forward program sees it) runs as Winograd now. */
-export const usesWinograd = (shape: ConvShape) => winograd && winogradFits(shape);
+export const usesWinograd = (shape: ConvShape) => winograd && winogradAlgorithm(shape) !== null;
 
 /** The forward or filter-gradient program for `shape`, compiled against the heap. */
 function convProgram(backend: WasmBackend, kind: 'forward' | 'filterGrad', shape: ConvShape) {

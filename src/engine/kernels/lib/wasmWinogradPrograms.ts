@@ -1,86 +1,219 @@
-// Winograd F(2×2, 3×3) for our WASM convs (wasmConv.ts): the 3×3 stride-1 convs that are most
-// of a ResNet's multiply-adds, forward, input gradient and filter gradient, with 16
-// multiply-adds per 2×2 outputs (or dy values) and channel pair instead of 36 (Lavin & Gray
-// 2015).
+// Winograd convolution for our WASM convs (wasmConv.ts): the 3×3 stride-1 convs that are most
+// of a ResNet's multiply-adds, forward, input gradient and filter gradient. F(4×4, 3×3) takes
+// 36 multiply-adds per 4×4 outputs (or dy values) and channel pair instead of 144 where the
+// output's sides are multiples of 4, F(2×2, 3×3) 16 instead of 36 where they are even (Lavin &
+// Gray 2015; the matrices below are theirs).
 //
 // Why: our direct programs (wasmConvPrograms.ts) already run at the machine's 128-bit FMA
 // peak (~40 GFLOP/s a core, the same as a C loop of independent FMAs), so only fewer
-// multiply-adds make a step faster. Per image, on one thread:
-//   1. input transform: each 4×4 patch (stride 2) of the padded input, 4 channels at a time,
-//      becomes 16 values V[tile][ξ][ci] = (Bᵀ d B)[ξ];
-//   2. 16 GEMMs M[ξ] = V[ξ] · U[ξ], one per ξ: that is a grouped 1×1 conv with 16 groups, so
+// multiply-adds make a step faster. With m × m output tiles and α = m + 2, per image, on one
+// thread:
+//   1. input transform: each α × α patch (stride m) of the padded input, 4 channels at a
+//      time, becomes α² values V[tile][ξ][ci] = (Bᵀ d B)[ξ];
+//   2. α² GEMMs M[ξ] = V[ξ] · U[ξ], one per ξ: that is a grouped 1×1 conv with α² groups, so
 //      the direct forward program runs it (channels ξ·ci and ξ·co, filter U[ci][ξ][co]);
-//   3. output transform: each tile's 2×2 outputs Aᵀ M A.
-// One image's V and M stay in the thread's scratch (256 KB each at 32×32 × 16 channels), so
-// they are read back from cache. The filter's U = G g Gᵀ is made once per call.
+//   3. output transform: each tile's m × m outputs Aᵀ M A.
+// One image's V and M stay in the thread's scratch, so they are read back from cache. The
+// filter's U = G g Gᵀ is made once per call.
 //
 // The filter gradient uses the same identity the other way round (Σ_ξ Aᵀ[i][ξ] G[ξ][k] Bᵀ[ξ][j]
 // = [j = i + k]): dw = Gᵀ [Σ_tiles (Bᵀ x B) ⊙ (A dy Aᵀ)] G, so V is the forward's input
-// transform, D = A dy Aᵀ of each 2×2 of dy, their per-ξ sums over tiles are the direct filter-
-// gradient program as a grouped 1×1 conv, and Gᵀ Z G makes the 3×3 filter at the end. Row 3
-// of A is negated (A = [1 0; 1 1; 1 −1; 0 1]) and column 3 of Gᵀ with it, which leaves dw
-// unchanged and spares a negation.
+// transform, D = A dy Aᵀ of each m × m block of dy, their per-ξ sums over tiles are the direct
+// filter-gradient program as a grouped 1×1 conv, and Gᵀ Z G makes the 3×3 filter at the end.
 
 import { FunctionBuilder } from './wasmAssembler';
 import { filterGradProgram, forwardProgram, lanesFor, type ConvShape } from './wasmConvPrograms';
 
-/** Whether `s` runs as Winograd: 3×3, stride 1, one group, an even output, packed. */
-export function winogradFits(s: ConvShape): boolean {
+/** One Winograd algorithm F(m × m, 3 × 3): Bᵀ (α × α), G (α × 3), Aᵀ (m × α), α = m + 2. */
+interface Algorithm {
+  m: number;
+  alpha: number;
+  BT: number[][];
+  G: number[][];
+  AT: number[][];
+}
+
+const F2: Algorithm = {
+  m: 2,
+  alpha: 4,
+  BT: [
+    [1, 0, -1, 0],
+    [0, 1, 1, 0],
+    [0, -1, 1, 0],
+    [0, 1, 0, -1],
+  ],
+  G: [
+    [1, 0, 0],
+    [1 / 2, 1 / 2, 1 / 2],
+    [1 / 2, -1 / 2, 1 / 2],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 0],
+    [0, 1, -1, -1],
+  ],
+};
+
+const F4: Algorithm = {
+  m: 4,
+  alpha: 6,
+  BT: [
+    [4, 0, -5, 0, 1, 0],
+    [0, -4, -4, 1, 1, 0],
+    [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0],
+    [0, 2, -1, -2, 1, 0],
+    [0, 4, 0, -5, 0, 1],
+  ],
+  G: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
+  ],
+};
+
+const transpose = (t: number[][]) => t[0].map((_, j) => t.map((row) => row[j]));
+
+/**
+ * The algorithm `s` runs as, or null: 3×3, stride 1, one group, a packed output whose sides are
+ * multiples of 4 (F4) or even (F2), input channels in fours and output channels that tile.
+ */
+export function winogradAlgorithm(s: ConvShape): Algorithm | null {
   const packed =
     !s.outLayout ||
     (s.outLayout.pixel === 1 &&
       s.outLayout.row === s.outWidth &&
       s.outLayout.image === s.outHeight * s.outWidth);
-  return (
+  const fits =
     s.filterHeight === 3 &&
     s.filterWidth === 3 &&
     s.stride === 1 &&
     s.groups === 1 &&
     packed &&
-    s.outHeight % 2 === 0 &&
-    s.outWidth % 2 === 0 &&
     s.inHeight === s.outHeight + 2 &&
     s.inWidth === s.outWidth + 2 &&
     s.inChannels % 4 === 0 &&
-    lanesFor(s.outChannels) !== 0
-  );
+    lanesFor(s.outChannels) !== 0;
+  if (!fits) return null;
+  if (s.outHeight % 4 === 0 && s.outWidth % 4 === 0) return F4;
+  if (s.outHeight % 2 === 0 && s.outWidth % 2 === 0) return F2;
+  return null;
 }
 
-const tilesOf = (s: ConvShape) => (s.outHeight / 2) * (s.outWidth / 2);
+function algorithmOf(s: ConvShape): Algorithm {
+  const a = winogradAlgorithm(s);
+  if (!a) throw new Error(`Winograd programs: shape ${JSON.stringify(s)} does not fit`);
+  return a;
+}
+
+const tilesOf = (s: ConvShape, a: Algorithm) => (s.outHeight / a.m) * (s.outWidth / a.m);
 
 /** Bytes of U (or Z), and of one thread's V and M (or D), one image each. */
 export function winogradBytes(s: ConvShape) {
-  const tiles = tilesOf(s);
+  const a = algorithmOf(s);
+  const values = tilesOf(s, a) * a.alpha * a.alpha;
   return {
-    u: 16 * s.inChannels * s.outChannels * 4,
-    v: tiles * 16 * s.inChannels * 4,
-    m: tiles * 16 * s.outChannels * 4,
+    u: a.alpha * a.alpha * s.inChannels * s.outChannels * 4,
+    v: values * s.inChannels * 4,
+    m: values * s.outChannels * 4,
   };
 }
 
-/** The 16 GEMMs as one grouped 1×1 conv over a row of tiles. */
+/** The α² GEMMs as one grouped 1×1 conv over a row of tiles. */
 function gemmShape(s: ConvShape): ConvShape {
-  const tiles = tilesOf(s);
+  const a = algorithmOf(s);
+  const tiles = tilesOf(s, a);
+  const groups = a.alpha * a.alpha;
   return {
     batch: 1,
     inHeight: 1,
     inWidth: tiles,
-    inChannels: 16 * s.inChannels,
+    inChannels: groups * s.inChannels,
     outHeight: 1,
     outWidth: tiles,
-    outChannels: 16 * s.outChannels,
+    outChannels: groups * s.outChannels,
     filterHeight: 1,
     filterWidth: 1,
     stride: 1,
-    groups: 16,
+    groups,
   };
 }
 
 /**
+ * Emits Y = T P Tᵀ for one 4-channel vector: P (n × n, `load(i, j)` pushes P[i][j]) through T
+ * (k × n) along its columns, then its rows; `store(r, c, emit)` gets each Y[r][c], `emit()`
+ * pushing it. Each output is a sum of the inputs times T's constants: ±1 as adds and
+ * subtracts, others multiplied by splat constants made once at the function's start.
+ */
+function transform2D(
+  f: FunctionBuilder,
+  T: number[][],
+  load: (i: number, j: number) => void,
+  store: (r: number, c: number, emit: () => void) => void,
+) {
+  const [k, n] = [T.length, T[0].length];
+  const constants = new Map<number, number>();
+  for (const c of T.flat().map(Math.abs)) {
+    if (c === 0 || c === 1 || constants.has(c)) continue;
+    const local = f.local('v128');
+    constants.set(c, local);
+  }
+  const row = Array.from({ length: n }, () => f.local('v128'));
+  const half = Array.from({ length: n * k }, () => f.local('v128'));
+  const zero = f.local('v128');
+  // The constants' splats: emitted where the body starts (the caller's loops come after).
+  const prologue = () => {
+    f.f32Const(0).f32x4Splat().set(zero);
+    for (const [c, local] of constants) f.f32Const(c).f32x4Splat().set(local);
+  };
+  /** Σ_j coefficients[j] · x[j], a positive term first where there is one. */
+  const combination = (coefficients: number[], x: number[]) => {
+    const terms = coefficients.flatMap((c, j) => (c === 0 ? [] : [{ c, j }]));
+    terms.sort((p, q) => Number(q.c > 0) - Number(p.c > 0));
+    terms.forEach(({ c, j }, index) => {
+      const size = Math.abs(c);
+      if (index === 0 && c < 0) f.get(zero);
+      f.get(x[j]);
+      if (size !== 1) f.get(constants.get(size)!).f32x4Mul();
+      if (index === 0 && c > 0) return;
+      if (c > 0) f.f32x4Add();
+      else f.f32x4Sub();
+    });
+  };
+  const body = () => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        load(i, j);
+        f.set(row[j]);
+      }
+      for (let c = 0; c < k; c++) {
+        combination(T[c], row);
+        f.set(half[i * k + c]);
+      }
+    }
+    for (let c = 0; c < k; c++) {
+      const column = Array.from({ length: n }, (_, i) => half[i * k + c]);
+      for (let r = 0; r < k; r++) store(r, c, () => combination(T[r], column));
+    }
+  };
+  return { prologue, body };
+}
+
+/**
  * weights(w, u): U[ci][ξ][co] = (G g Gᵀ)[ξ] for the filter g = w[·, ·, ci, co] (HWIO), four
- * output channels at a time, with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. One thread: it is small.
+ * output channels at a time. One thread: it is small.
  */
 export function weightTransformProgram(s: ConvShape): FunctionBuilder {
+  const a = algorithmOf(s);
   const f = new FunctionBuilder('winogradWeights', ['i32', 'i32']);
   const [W, U] = [0, 1];
   const CO = s.outChannels * 4;
@@ -88,52 +221,29 @@ export function weightTransformProgram(s: ConvShape): FunctionBuilder {
   const co = f.local('i32');
   const pW = f.local('i32');
   const pU = f.local('i32');
-  const half = f.local('v128');
-  const g = Array.from({ length: 9 }, () => f.local('v128'));
-  const t = Array.from({ length: 12 }, () => f.local('v128'));
-  const sum = f.local('v128');
-  f.f32Const(0.5).f32x4Splat().set(half);
-
-  /** out[0..3] = (a0, (a0 + a1 + a2)/2, (a0 − a1 + a2)/2, a2), as stack-emitting callbacks. */
-  const transform = (a: number[], put: (j: number, emit: () => void) => void) => {
-    f.get(a[0]).get(a[2]).f32x4Add().set(sum);
-    put(0, () => f.get(a[0]));
-    put(1, () => f.get(sum).get(a[1]).f32x4Add().get(half).f32x4Mul());
-    put(2, () => f.get(sum).get(a[1]).f32x4Sub().get(half).f32x4Mul());
-    put(3, () => f.get(a[2]));
-  };
-
+  const t = transform2D(
+    f,
+    a.G,
+    (kh, kw) => f.get(pW).v128Load((kh * 3 + kw) * s.inChannels * CO),
+    (r, c, emit) => {
+      f.get(pU);
+      emit();
+      f.v128Store((r * a.alpha + c) * CO);
+    },
+  );
+  t.prologue();
   f.i32(0).set(ci);
   f.doWhile(ci, 1, s.inChannels, () => {
     f.get(W).get(ci).i32(CO).mul().add().set(pW);
     f.get(U)
       .get(ci)
-      .i32(16 * CO)
+      .i32(a.alpha * a.alpha * CO)
       .mul()
       .add()
       .set(pU);
     f.i32(0).set(co);
     f.doWhile(co, 16, CO, () => {
-      for (let k = 0; k < 9; k++) {
-        f.get(pW)
-          .v128Load(k * s.inChannels * CO)
-          .set(g[k]);
-      }
-      // Along kw, for each kh: t[kh][j].
-      for (let kh = 0; kh < 3; kh++) {
-        transform([g[kh * 3], g[kh * 3 + 1], g[kh * 3 + 2]], (j, emit) => {
-          emit();
-          f.set(t[kh * 4 + j]);
-        });
-      }
-      // Along kh, for each column j: U[r·4 + j].
-      for (let j = 0; j < 4; j++) {
-        transform([t[j], t[4 + j], t[8 + j]], (r, emit) => {
-          f.get(pU);
-          emit();
-          f.v128Store((r * 4 + j) * CO);
-        });
-      }
+      t.body();
       f.addTo(pW, 16).addTo(pU, 16);
     });
   });
@@ -141,10 +251,11 @@ export function weightTransformProgram(s: ConvShape): FunctionBuilder {
 }
 
 /**
- * The loops both transforms share: over an image's tiles (2×2 outputs, rows of OW/2) and each
- * tile's 16-byte channel vectors. The image pointer (param `image`) steps 2 rows of `row`
- * bytes and 2 pixels of `pixel` bytes a tile, the packed one (param `packed`, 16 values a tile
- * and channel: V or M) 16 · `pixel` bytes; `body` runs with locals on the vector in both.
+ * The loops the per-image transforms share: over an image's tiles (m × m outputs, rows of
+ * OW/m) and each tile's 16-byte channel vectors. The image pointer (param `image`) steps m rows
+ * of `row` bytes and m pixels of `pixel` bytes a tile, the packed one (param `packed`, α²
+ * values a tile and channel: V, M or D) α² · `pixel` bytes; `body` runs with locals on the
+ * vector in both.
  */
 function tileLoops(
   f: FunctionBuilder,
@@ -153,6 +264,7 @@ function tileLoops(
   bytes: { row: number; pixel: number },
   body: (pImage: number, pPacked: number) => void,
 ) {
+  const a = algorithmOf(s);
   const { row, pixel } = bytes;
   const th = f.local('i32');
   const tw = f.local('i32');
@@ -162,18 +274,18 @@ function tileLoops(
   const pPacked = f.local('i32');
   f.get(params.packed).set(pPacked);
   f.i32(0).set(th);
-  f.doWhile(th, 1, s.outHeight / 2, () => {
+  f.doWhile(th, 1, s.outHeight / a.m, () => {
     f.get(params.image)
       .get(th)
-      .i32(2 * row)
+      .i32(a.m * row)
       .mul()
       .add()
       .set(pRow);
     f.i32(0).set(tw);
-    f.doWhile(tw, 1, s.outWidth / 2, () => {
+    f.doWhile(tw, 1, s.outWidth / a.m, () => {
       f.get(pRow)
         .get(tw)
-        .i32(2 * pixel)
+        .i32(a.m * pixel)
         .mul()
         .add()
         .set(pImage);
@@ -182,142 +294,81 @@ function tileLoops(
         body(pImage, pPacked);
         f.addTo(pImage, 16).addTo(pPacked, 16);
       });
-      f.addTo(pPacked, 15 * pixel); // the tile's 16 rows: the c loop advanced one
+      // The tile's α² rows of `pixel` bytes: the c loop advanced one.
+      f.addTo(pPacked, (a.alpha * a.alpha - 1) * pixel);
     });
   });
 }
 
 /**
- * inputTransform(x, v): one padded image x [OH + 2, OW + 2, ci] into V[tile][ξ][ci], with
- * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1] along both axes.
+ * A per-image transform(image, packed) program: each tile's block of the image (T's input
+ * side of pixels square at m·tile, `channels` wide, rows `width` pixels long) through T into
+ * the packed values (α² a tile), or from them into the image's m × m block when `toImage`.
  */
-function inputTransformProgram(s: ConvShape): FunctionBuilder {
-  const f = new FunctionBuilder('inputTransform', ['i32', 'i32']);
-  const C = s.inChannels * 4;
-  const row = s.inWidth * C;
-  const a = Array.from({ length: 4 }, () => f.local('v128'));
-  const u = Array.from({ length: 16 }, () => f.local('v128'));
-
-  /** Bᵀ along one axis: (a0 − a2, a1 + a2, a2 − a1, a1 − a3). */
-  const transform = (x: number[], put: (j: number, emit: () => void) => void) => {
-    put(0, () => f.get(x[0]).get(x[2]).f32x4Sub());
-    put(1, () => f.get(x[1]).get(x[2]).f32x4Add());
-    put(2, () => f.get(x[2]).get(x[1]).f32x4Sub());
-    put(3, () => f.get(x[1]).get(x[3]).f32x4Sub());
-  };
-
-  tileLoops(f, s, { image: 0, packed: 1 }, { row, pixel: C }, (pIn, pV) => {
-    for (let i = 0; i < 4; i++) {
-      for (let j = 0; j < 4; j++) {
-        f.get(pIn)
-          .v128Load(i * row + j * C)
-          .set(a[j]);
+function tileTransformProgram(
+  name: string,
+  s: ConvShape,
+  T: number[][],
+  channels: number,
+  width: number,
+  toImage: boolean,
+): FunctionBuilder {
+  const a = algorithmOf(s);
+  const f = new FunctionBuilder(name, ['i32', 'i32']);
+  const pixel = channels * 4;
+  const row = width * pixel;
+  let pImage = 0;
+  let pPacked = 0;
+  const t = transform2D(
+    f,
+    T,
+    (i, j) =>
+      toImage
+        ? f.get(pPacked).v128Load((i * a.alpha + j) * pixel)
+        : f.get(pImage).v128Load(i * row + j * pixel),
+    (r, c, emit) => {
+      if (toImage) {
+        f.get(pImage);
+        emit();
+        f.v128Store(r * row + c * pixel);
+      } else {
+        f.get(pPacked);
+        emit();
+        f.v128Store((r * a.alpha + c) * pixel);
       }
-      transform(a, (j, emit) => {
-        emit();
-        f.set(u[i * 4 + j]);
-      });
-    }
-    for (let j = 0; j < 4; j++) {
-      transform([u[j], u[4 + j], u[8 + j], u[12 + j]], (r, emit) => {
-        f.get(pV);
-        emit();
-        f.v128Store((r * 4 + j) * C);
-      });
-    }
+    },
+  );
+  t.prologue();
+  const params = toImage ? { image: 1, packed: 0 } : { image: 0, packed: 1 };
+  tileLoops(f, s, params, { row, pixel }, (image, packed) => {
+    [pImage, pPacked] = [image, packed];
+    t.body();
   });
   return f;
 }
 
-/**
- * outputTransform(m, y): each tile's M[tile][ξ][co] into its 2×2 outputs of y [OH, OW, co],
- * with Aᵀ = [1 1 1 0; 0 1 −1 −1] along both axes.
- */
-function outputTransformProgram(s: ConvShape): FunctionBuilder {
-  const f = new FunctionBuilder('outputTransform', ['i32', 'i32']);
-  const CO = s.outChannels * 4;
-  const row = s.outWidth * CO;
-  const b = Array.from({ length: 4 }, () => f.local('v128'));
-  const t = Array.from({ length: 8 }, () => f.local('v128'));
+/** inputTransform(x, v): one padded image x [OH + 2, OW + 2, ci] into V = Bᵀ d B per tile. */
+const inputTransformProgram = (s: ConvShape) =>
+  tileTransformProgram('inputTransform', s, algorithmOf(s).BT, s.inChannels, s.inWidth, false);
 
-  /** Aᵀ along one axis: (a0 + a1 + a2, a1 − a2 − a3). */
-  const transform = (x: number[], put: (j: number, emit: () => void) => void) => {
-    put(0, () => f.get(x[0]).get(x[1]).f32x4Add().get(x[2]).f32x4Add());
-    put(1, () => f.get(x[1]).get(x[2]).f32x4Sub().get(x[3]).f32x4Sub());
-  };
+/** outputTransform(m, y): each tile's M into its m × m outputs Aᵀ M A of y [OH, OW, co]. */
+const outputTransformProgram = (s: ConvShape) =>
+  tileTransformProgram('outputTransform', s, algorithmOf(s).AT, s.outChannels, s.outWidth, true);
 
-  tileLoops(f, s, { image: 1, packed: 0 }, { row, pixel: CO }, (pOut, pM) => {
-    // Along ξ's columns, for each of its 4 rows r: t[r·2 + j].
-    for (let r = 0; r < 4; r++) {
-      for (let j = 0; j < 4; j++) {
-        f.get(pM)
-          .v128Load((r * 4 + j) * CO)
-          .set(b[j]);
-      }
-      transform(b, (j, emit) => {
-        emit();
-        f.set(t[r * 2 + j]);
-      });
-    }
-    // Along the rows, for each output column j: y[i][j].
-    for (let j = 0; j < 2; j++) {
-      transform([t[j], t[2 + j], t[4 + j], t[6 + j]], (i, emit) => {
-        f.get(pOut);
-        emit();
-        f.v128Store(i * row + j * CO);
-      });
-    }
-  });
-  return f;
-}
+/** dyTransform(dy, d): one image's dy [OH, OW, co] into D = A dy Aᵀ of each m × m block. */
+const dyTransformProgram = (s: ConvShape) =>
+  tileTransformProgram(
+    'dyTransform',
+    s,
+    transpose(algorithmOf(s).AT),
+    s.outChannels,
+    s.outWidth,
+    false,
+  );
 
-/**
- * dyTransform(dy, d): one image's dy [OH, OW, co] into D[tile][ξ][co] = (A dy Aᵀ)[ξ] of each
- * 2×2 block, A = [1 0; 1 1; 1 −1; 0 1] along both axes.
- */
-function dyTransformProgram(s: ConvShape): FunctionBuilder {
-  const f = new FunctionBuilder('dyTransform', ['i32', 'i32']);
-  const CO = s.outChannels * 4;
-  const row = s.outWidth * CO;
-  const a = Array.from({ length: 2 }, () => f.local('v128'));
-  const p = Array.from({ length: 8 }, () => f.local('v128'));
-
-  /** A along one axis: (a0, a0 + a1, a0 − a1, a1). */
-  const transform = (x: number[], put: (j: number, emit: () => void) => void) => {
-    put(0, () => f.get(x[0]));
-    put(1, () => f.get(x[0]).get(x[1]).f32x4Add());
-    put(2, () => f.get(x[0]).get(x[1]).f32x4Sub());
-    put(3, () => f.get(x[1]));
-  };
-
-  tileLoops(f, s, { image: 0, packed: 1 }, { row, pixel: CO }, (pDy, pD) => {
-    for (let i = 0; i < 2; i++) {
-      for (let j = 0; j < 2; j++) {
-        f.get(pDy)
-          .v128Load(i * row + j * CO)
-          .set(a[j]);
-      }
-      transform(a, (c, emit) => {
-        emit();
-        f.set(p[i * 4 + c]);
-      });
-    }
-    for (let c = 0; c < 4; c++) {
-      transform([p[c], p[4 + c]], (r, emit) => {
-        f.get(pD);
-        emit();
-        f.v128Store((r * 4 + c) * CO);
-      });
-    }
-  });
-  return f;
-}
-
-/**
- * filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the per-ξ sums
- * Z[ci][ξ][co], with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ −1] (column 3 negated, see the header).
- */
+/** filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the sums Z[ci][ξ][co]. */
 export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
+  const a = algorithmOf(s);
   const f = new FunctionBuilder('filterFromSums', ['i32', 'i32']);
   const [Z, DW] = [0, 1];
   const CO = s.outChannels * 4;
@@ -325,49 +376,29 @@ export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
   const co = f.local('i32');
   const pZ = f.local('i32');
   const pDw = f.local('i32');
-  const half = f.local('v128');
-  const mid = f.local('v128');
-  const z = Array.from({ length: 4 }, () => f.local('v128'));
-  const q = Array.from({ length: 12 }, () => f.local('v128'));
-  f.f32Const(0.5).f32x4Splat().set(half);
-
-  /** Gᵀ along one axis: (z0 + (z1 + z2)/2, (z1 − z2)/2, (z1 + z2)/2 − z3). */
-  const transform = (x: number[], put: (k: number, emit: () => void) => void) => {
-    f.get(x[1]).get(x[2]).f32x4Add().get(half).f32x4Mul().set(mid);
-    put(0, () => f.get(x[0]).get(mid).f32x4Add());
-    put(1, () => f.get(x[1]).get(x[2]).f32x4Sub().get(half).f32x4Mul());
-    put(2, () => f.get(mid).get(x[3]).f32x4Sub());
-  };
-
+  const t = transform2D(
+    f,
+    transpose(a.G),
+    (r, c) => f.get(pZ).v128Load((r * a.alpha + c) * CO),
+    (kh, kw, emit) => {
+      f.get(pDw);
+      emit();
+      f.v128Store((kh * 3 + kw) * s.inChannels * CO);
+    },
+  );
+  t.prologue();
   f.i32(0).set(ci);
   f.doWhile(ci, 1, s.inChannels, () => {
     f.get(Z)
       .get(ci)
-      .i32(16 * CO)
+      .i32(a.alpha * a.alpha * CO)
       .mul()
       .add()
       .set(pZ);
     f.get(DW).get(ci).i32(CO).mul().add().set(pDw);
     f.i32(0).set(co);
     f.doWhile(co, 16, CO, () => {
-      for (let r = 0; r < 4; r++) {
-        for (let c = 0; c < 4; c++) {
-          f.get(pZ)
-            .v128Load((r * 4 + c) * CO)
-            .set(z[c]);
-        }
-        transform(z, (kw, emit) => {
-          emit();
-          f.set(q[r * 3 + kw]);
-        });
-      }
-      for (let kw = 0; kw < 3; kw++) {
-        transform([q[kw], q[3 + kw], q[6 + kw], q[9 + kw]], (kh, emit) => {
-          f.get(pDw);
-          emit();
-          f.v128Store((kh * 3 + kw) * s.inChannels * CO);
-        });
-      }
+      t.body();
       f.addTo(pZ, 16).addTo(pDw, 16);
     });
   });
@@ -375,12 +406,14 @@ export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
 }
 
 /**
- * Images the filter gradient transforms before one call of its sums: at least 128 tiles, so
+ * Images the filter gradient transforms before one call of its sums: at least 64 tiles, so
  * that the sums stay in registers that long before they join Z in memory (at 8×8 one image
- * has 16 tiles, and Z is 256 KB at 64 channels).
+ * has 4 tiles of 4×4). Node, one thread, ResNet-20's three shapes: 2.8 / 2.8–3.8 / 3.1–3.5 ms
+ * at 64 tiles, against 4.1–4.9 / 3.8–3.9 / 4.2–4.3 at 128 (V and D then outgrow the cache)
+ * and 3.2–3.8 / 2.5–3.2 / 3.3–3.6 at 32 (`scratch` timing of the kernel, runs interleaved).
  */
 export function filterGradBlock(s: ConvShape): number {
-  return Math.max(1, Math.floor(128 / tilesOf(s)));
+  return Math.max(1, Math.floor(64 / tilesOf(s, algorithmOf(s))));
 }
 
 /**
