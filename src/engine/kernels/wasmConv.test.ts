@@ -36,6 +36,9 @@ const MODEL_CASES: ConvCase[] = [
   { x: [1, 6, 10, 4], w: [3, 3, 4, 8], stride: 1, pad: 1, groups: 1 },
   { x: [3, 4, 4, 32], w: [3, 3, 32, 64], stride: 1, pad: 1, groups: 1 },
   { x: [2, 2, 2, 8], w: [3, 3, 8, 4], stride: 1, pad: 1, groups: 1 },
+  // … with groups: ResNeXt-20 4×16d's grouped 3×3 (F4), and 3 in, 1 per group (F2).
+  { x: [2, 8, 8, 64], w: [3, 3, 16, 64], stride: 1, pad: 1, groups: 4 },
+  { x: [1, 6, 6, 12], w: [3, 3, 3, 12], stride: 1, pad: 1, groups: 4 },
 ];
 
 const cases = [...MODEL_CASES, ...WIDE_BLOCK_CASES, ...drawConvCases(2024, 10)];
@@ -60,7 +63,7 @@ describe.each([
     async (_name, c, i) => expectOursMatchCpu(c, 300 + 10 * i, 1e-5),
   );
 
-  it('runs 3×3 stride-1 convs as Winograd F(4×4) or F(2×2) by their output, the rest directly', () => {
+  it('runs 3×3 stride-1 convs as Winograd F(4×4) or F(2×2) by their output, any groups, the rest directly', () => {
     const shape = (size: number, stride = 1, groups = 1) => ({
       batch: 2,
       inHeight: size + 2,
@@ -79,7 +82,9 @@ describe.each([
     expect(winogradAlgorithm(shape(6))?.m).toBe(2);
     expect(usesWinograd(shape(17))).toBe(false);
     expect(usesWinograd({ ...shape(16), stride: 2, inHeight: 33, inWidth: 33 })).toBe(false);
-    expect(usesWinograd(shape(8, 1, 4))).toBe(false);
+    expect(usesWinograd(shape(8, 1, 4))).toBe(true);
+    // A group's 2 output channels do not tile: direct (its fallback).
+    expect(usesWinograd(shape(8, 1, 8))).toBe(false);
     setWinograd(false);
     expect(usesWinograd(shape(32))).toBe(false);
     setWinograd(true);

@@ -84,8 +84,8 @@ const F4: Algorithm = {
 const transpose = (t: number[][]) => t[0].map((_, j) => t.map((row) => row[j]));
 
 /**
- * The algorithm `s` runs as, or null: 3×3, stride 1, one group, a packed output whose sides are
- * multiples of 4 (F4) or even (F2), input channels in fours and output channels that tile.
+ * The algorithm `s` runs as, or null: 3×3, stride 1, a packed output whose sides are multiples
+ * of 4 (F4) or even (F2), channels in fours and a group's output channels that tile.
  */
 export function winogradAlgorithm(s: ConvShape): Algorithm | null {
   const packed =
@@ -97,12 +97,12 @@ export function winogradAlgorithm(s: ConvShape): Algorithm | null {
     s.filterHeight === 3 &&
     s.filterWidth === 3 &&
     s.stride === 1 &&
-    s.groups === 1 &&
     packed &&
     s.inHeight === s.outHeight + 2 &&
     s.inWidth === s.outWidth + 2 &&
     s.inChannels % 4 === 0 &&
-    lanesFor(s.outChannels) !== 0;
+    s.outChannels % 4 === 0 &&
+    lanesFor(s.outChannels / s.groups) !== 0;
   if (!fits) return null;
   if (s.outHeight % 4 === 0 && s.outWidth % 4 === 0) return F4;
   if (s.outHeight % 2 === 0 && s.outWidth % 2 === 0) return F2;
@@ -122,29 +122,32 @@ export function winogradBytes(s: ConvShape) {
   const a = algorithmOf(s);
   const values = tilesOf(s, a) * a.alpha * a.alpha;
   return {
-    u: a.alpha * a.alpha * s.inChannels * s.outChannels * 4,
+    u: a.alpha * a.alpha * (s.inChannels / s.groups) * s.outChannels * 4,
     v: values * s.inChannels * 4,
     m: values * s.outChannels * 4,
   };
 }
 
-/** The α² GEMMs as one grouped 1×1 conv over a row of tiles. */
+/**
+ * The α² GEMMs as one grouped 1×1 conv over a row of tiles; with groups, α² of them each (group
+ * (ξ, g) reads channels ξ·ci + g·ci/groups on and writes ξ·co + g·co/groups on).
+ */
 function gemmShape(s: ConvShape): ConvShape {
   const a = algorithmOf(s);
   const tiles = tilesOf(s, a);
-  const groups = a.alpha * a.alpha;
+  const values = a.alpha * a.alpha;
   return {
     batch: 1,
     inHeight: 1,
     inWidth: tiles,
-    inChannels: groups * s.inChannels,
+    inChannels: values * s.inChannels,
     outHeight: 1,
     outWidth: tiles,
-    outChannels: groups * s.outChannels,
+    outChannels: values * s.outChannels,
     filterHeight: 1,
     filterWidth: 1,
     stride: 1,
-    groups,
+    groups: values * s.groups,
   };
 }
 
@@ -209,14 +212,15 @@ function transform2D(
 }
 
 /**
- * weights(w, u): U[ci][ξ][co] = (G g Gᵀ)[ξ] for the filter g = w[·, ·, ci, co] (HWIO), four
- * output channels at a time. One thread: it is small.
+ * weights(w, u): U[ci][ξ][co] = (G g Gᵀ)[ξ] for the filter g = w[·, ·, ci, co] (HWIO, ci of
+ * its group), four output channels at a time. One thread: it is small.
  */
 export function weightTransformProgram(s: ConvShape): FunctionBuilder {
   const a = algorithmOf(s);
   const f = new FunctionBuilder('winogradWeights', ['i32', 'i32']);
   const [W, U] = [0, 1];
   const CO = s.outChannels * 4;
+  const ciPerGroup = s.inChannels / s.groups;
   const ci = f.local('i32');
   const co = f.local('i32');
   const pW = f.local('i32');
@@ -224,7 +228,7 @@ export function weightTransformProgram(s: ConvShape): FunctionBuilder {
   const t = transform2D(
     f,
     a.G,
-    (kh, kw) => f.get(pW).v128Load((kh * 3 + kw) * s.inChannels * CO),
+    (kh, kw) => f.get(pW).v128Load((kh * 3 + kw) * ciPerGroup * CO),
     (r, c, emit) => {
       f.get(pU);
       emit();
@@ -233,7 +237,7 @@ export function weightTransformProgram(s: ConvShape): FunctionBuilder {
   );
   t.prologue();
   f.i32(0).set(ci);
-  f.doWhile(ci, 1, s.inChannels, () => {
+  f.doWhile(ci, 1, ciPerGroup, () => {
     f.get(W).get(ci).i32(CO).mul().add().set(pW);
     f.get(U)
       .get(ci)
@@ -366,12 +370,13 @@ const dyTransformProgram = (s: ConvShape) =>
     false,
   );
 
-/** filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the sums Z[ci][ξ][co]. */
+/** filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the sums Z[ci][ξ][co] (ci of its group). */
 export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
   const a = algorithmOf(s);
   const f = new FunctionBuilder('filterFromSums', ['i32', 'i32']);
   const [Z, DW] = [0, 1];
   const CO = s.outChannels * 4;
+  const ciPerGroup = s.inChannels / s.groups;
   const ci = f.local('i32');
   const co = f.local('i32');
   const pZ = f.local('i32');
@@ -383,12 +388,12 @@ export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
     (kh, kw, emit) => {
       f.get(pDw);
       emit();
-      f.v128Store((kh * 3 + kw) * s.inChannels * CO);
+      f.v128Store((kh * 3 + kw) * ciPerGroup * CO);
     },
   );
   t.prologue();
   f.i32(0).set(ci);
-  f.doWhile(ci, 1, s.inChannels, () => {
+  f.doWhile(ci, 1, ciPerGroup, () => {
     f.get(Z)
       .get(ci)
       .i32(a.alpha * a.alpha * CO)
