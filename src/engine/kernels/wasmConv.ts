@@ -316,21 +316,23 @@ function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttr
     const run = program(heap, `winograd filterGrad fused=${fused} ${key}`, () =>
       winogradFilterGradPrograms(shape, fused),
     );
-    const toFilter = program(heap, `winograd filterFromSums ${key}`, () =>
-      filterFromSumsProgram(shape),
+    // Each thread adds into its own Z (zeroed, one after the other), and filterFromSums adds
+    // them up as it reads them: no pass over them in JavaScript.
+    const threads = threadsFor(memory, shape.batch);
+    const toFilter = program(heap, `winograd filterFromSums ${threads} ${key}`, () =>
+      filterFromSumsProgram(shape, threads),
     );
     const bytes = winogradBytes(shape);
     const block = filterGradBlock(shape);
     const perThread = block * (bytes.v + bytes.m);
-    const z = heap.wasm._malloc(bytes.u);
-    const scratch = heap.wasm._malloc(threadsFor(memory, shape.batch) * perThread);
+    const z = heap.wasm._malloc(threads * bytes.u);
+    const scratch = heap.wasm._malloc(threads * perThread);
     try {
-      threadSums(heap, shape.batch, z, bytes.u / 4, (sums) =>
-        runShares(memory, run, shape.batch, (t) => {
-          const v = scratch + t * perThread;
-          return [input.ptr, dy0, sums[t], v, v + block * bytes.v];
-        }),
-      );
+      heap.wasm.HEAPF32.fill(0, z / 4, (z + threads * bytes.u) / 4);
+      runShares(memory, run, shape.batch, (t) => {
+        const v = scratch + t * perThread;
+        return [input.ptr, dy0, z + t * bytes.u, v, v + block * bytes.v];
+      });
       toFilter.run(z, dw);
     } finally {
       heap.wasm._free(z);

@@ -370,13 +370,18 @@ const dyTransformProgram = (s: ConvShape) =>
     false,
   );
 
-/** filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the sums Z[ci][ξ][co] (ci of its group). */
-export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
+/**
+ * filterFromSums(z, dw): dw[kh, kw, ci, co] = (Gᵀ Z G)[kh][kw] of the sums Z[ci][ξ][co] (ci of
+ * its group), Z being the sum of `parts` partial sums that follow each other from z
+ * (winogradBytes' u apart: one per thread).
+ */
+export function filterFromSumsProgram(s: ConvShape, parts = 1): FunctionBuilder {
   const a = algorithmOf(s);
   const f = new FunctionBuilder('filterFromSums', ['i32', 'i32']);
   const [Z, DW] = [0, 1];
   const CO = s.outChannels * 4;
   const ciPerGroup = s.inChannels / s.groups;
+  const partBytes = winogradBytes(s).u;
   const ci = f.local('i32');
   const co = f.local('i32');
   const pZ = f.local('i32');
@@ -384,7 +389,14 @@ export function filterFromSumsProgram(s: ConvShape): FunctionBuilder {
   const t = transform2D(
     f,
     transpose(a.G),
-    (r, c) => f.get(pZ).v128Load((r * a.alpha + c) * CO),
+    (r, c) => {
+      const at = (r * a.alpha + c) * CO;
+      f.get(pZ).v128Load(at);
+      for (let p = 1; p < parts; p++)
+        f.get(pZ)
+          .v128Load(at + p * partBytes)
+          .f32x4Add();
+    },
     (kh, kw, emit) => {
       f.get(pDw);
       emit();
