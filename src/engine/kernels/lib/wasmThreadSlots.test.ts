@@ -5,7 +5,7 @@ describe('runClaims', () => {
   it('runs every item once, in chunks, and says how many it ran', () => {
     const control = new Int32Array(new SharedArrayBuffer(controlWords(1) * 4));
     const ranges: [number, number][] = [];
-    const ran = runClaims(control, (tag, from, to) => ranges.push([from, to]), [7], 10, 4);
+    const ran = runClaims(control, (_tag, from, to) => ranges.push([from, to]), [7], 10, 4);
     expect(ranges).toEqual([
       [0, 4],
       [4, 8],
