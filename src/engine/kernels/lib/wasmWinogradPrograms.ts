@@ -1,8 +1,9 @@
 // Winograd convolution for our WASM convs (wasmConv.ts): the 3×3 stride-1 convs that are most
-// of a ResNet's multiply-adds, forward, input gradient and filter gradient. F(4×4, 3×3) takes
-// 36 multiply-adds per 4×4 outputs (or dy values) and channel pair instead of 144 where the
-// output's sides are multiples of 4, F(2×2, 3×3) 16 instead of 36 where they are even (Lavin &
-// Gray 2015; the matrices below are theirs).
+// of a ResNet's multiply-adds, forward, input gradient and filter gradient. F(2×2, 3×3) takes
+// 16 multiply-adds per 2×2 outputs (or dy values) and channel pair instead of 36 where the
+// output's sides are even; F(4×4, 3×3), 36 per 4×4 instead of 144, where they are multiples of
+// 4 and the shape asks for it (largestTile 4: see wasmConv.ts for why it is not the default).
+// Lavin & Gray 2015; the matrices below are theirs.
 //
 // Why: our direct programs (wasmConvPrograms.ts) already run at the machine's 128-bit FMA
 // peak (~40 GFLOP/s a core, the same as a C loop of independent FMAs), so only fewer
@@ -85,7 +86,8 @@ const transpose = (t: number[][]) => t[0].map((_, j) => t.map((row) => row[j]));
 
 /**
  * The algorithm `s` runs as, or null: 3×3, stride 1, a packed output whose sides are multiples
- * of 4 (F4) or even (F2), channels in fours and a group's output channels that tile.
+ * of 4 (F4, where s.largestTile is 4) or even (F2), channels in fours and a group's output
+ * channels that tile.
  */
 export function winogradAlgorithm(s: ConvShape): Algorithm | null {
   const packed =
@@ -104,7 +106,7 @@ export function winogradAlgorithm(s: ConvShape): Algorithm | null {
     s.outChannels % 4 === 0 &&
     lanesFor(s.outChannels / s.groups) !== 0;
   if (!fits) return null;
-  if (s.outHeight % 4 === 0 && s.outWidth % 4 === 0) return F4;
+  if (s.largestTile === 4 && s.outHeight % 4 === 0 && s.outWidth % 4 === 0) return F4;
   if (s.outHeight % 2 === 0 && s.outWidth % 2 === 0) return F2;
   return null;
 }
