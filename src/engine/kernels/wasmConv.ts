@@ -63,6 +63,7 @@ let fuse: boolean | undefined;
 export function setFusedMultiplyAdd(on: boolean | undefined): void {
   fuse = on;
 }
+const fusedMultiplyAdd = () => fuse ?? hasRelaxedSimd();
 
 /**
  * Whether 3×3 stride-1 convs run as Winograd (lib/wasmWinogradPrograms.ts): forward, input
@@ -87,13 +88,15 @@ export function setLargestWinogradTile(tile: 2 | 4): void {
 const tiled = (shape: ConvShape): ConvShape =>
   largestTile === 4 ? { ...shape, largestTile: 4 } : shape;
 
+/** Whether a shape already tiled() runs as Winograd now. */
+const runsWinograd = (shape: ConvShape) => winograd && winogradAlgorithm(shape) !== null;
+
 /** Whether a conv of `shape` (as the forward program sees it) runs as Winograd now. */
-export const usesWinograd = (shape: ConvShape) =>
-  winograd && winogradAlgorithm(tiled(shape)) !== null;
+export const usesWinograd = (shape: ConvShape) => runsWinograd(tiled(shape));
 
 /** The forward or filter-gradient program for `shape`, compiled against the heap. */
 function convProgram(backend: WasmBackend, kind: 'forward' | 'filterGrad', shape: ConvShape) {
-  const fused = fuse ?? hasRelaxedSimd();
+  const fused = fusedMultiplyAdd();
   const build = kind === 'forward' ? forwardProgram : filterGradProgram;
   return program(backend, `conv ${kind} fused=${fused} ${JSON.stringify(shape)}`, () =>
     build(shape, fused),
@@ -107,11 +110,11 @@ function convProgram(backend: WasmBackend, kind: 'forward' | 'filterGrad', shape
 function runForward(heap: WasmBackend, direct: ConvShape, x: number, w: number, out: number) {
   const memory = heapMemory(heap);
   const shape = tiled(direct);
-  if (!usesWinograd(shape)) {
+  if (!runsWinograd(shape)) {
     runShares(memory, convProgram(heap, 'forward', shape), shape.batch, () => [x, w, out]);
     return;
   }
-  const fused = fuse ?? hasRelaxedSimd();
+  const fused = fusedMultiplyAdd();
   const key = JSON.stringify(shape);
   const run = program(heap, `winograd fused=${fused} ${key}`, () => winogradPrograms(shape, fused));
   const weights = program(heap, `winograd weights ${key}`, () => weightTransformProgram(shape));
@@ -319,7 +322,7 @@ function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttr
   const memory = heapMemory(heap);
   const [dy0, dw] = [addressOf(heap, dy), addressOf(heap, out)];
   try {
-    if (!usesWinograd(shape)) {
+    if (!runsWinograd(shape)) {
       const run = convProgram(heap, 'filterGrad', shape);
       const size = tf.util.sizeFromShape(a.wShape);
       threadSums(heap, shape.batch, dw, size, (sums) =>
@@ -327,7 +330,7 @@ function filterGradKernel(inputs: Inputs, heap: WasmBackend, attrs: tf.NamedAttr
       );
       return out;
     }
-    const fused = fuse ?? hasRelaxedSimd();
+    const fused = fusedMultiplyAdd();
     const key = JSON.stringify(shape);
     const run = program(heap, `winograd filterGrad fused=${fused} ${key}`, () =>
       winogradFilterGradPrograms(shape, fused),
