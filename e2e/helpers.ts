@@ -21,6 +21,27 @@ export async function importSmallCifar10(page: Page, trainRecords = 256, testRec
   await expect(page.locator('tr[data-dataset="cifar10"]')).toHaveAttribute('data-cached', 'true');
 }
 
+/**
+ * Clicks Pause within one frame of the accuracy chart reaching `points` epochs. Waiting with
+ * `expect(...).toHaveAttribute` and then clicking left up to a second between the two (expect
+ * polls at up to 1 s, and the click waits for the button to stop re-rendering), in which a tiny
+ * WASM run could finish: the pause then found no button, or a run already 'done'.
+ */
+export async function pauseAfterEpochs(page: Page, points: number, timeout: number) {
+  await page.waitForFunction(
+    (want) => {
+      const chart = document.querySelector('[data-testid="chart-accuracy"]');
+      const pause = document.querySelector<HTMLButtonElement>('[data-testid="pause-button"]');
+      if (chart?.getAttribute('data-points') !== String(want) || !pause) return false;
+      pause.click();
+      return true;
+    },
+    points,
+    { polling: 'raf', timeout },
+  );
+  await expect(page.getByTestId('run-status')).toHaveText('paused');
+}
+
 /** The real CIFAR-10 archive (../shared/data), when this machine has it. */
 export const REAL_CIFAR10 = join(
   import.meta.dirname,

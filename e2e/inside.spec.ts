@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { configureRun, importSmallCifar10 } from './helpers';
+import { configureRun, importSmallCifar10, pauseAfterEpochs } from './helpers';
 
 test('inside views of a tiny ResNet: live while it trains (paused), then any test image from its checkpoint, also after a reload', async ({
   page,
@@ -13,11 +13,7 @@ test('inside views of a tiny ResNet: live while it trains (paused), then any tes
   await page.getByTestId('train-button').click();
 
   // Paused in epoch 2: the live weights of the training run (its model, between two steps).
-  await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '1', {
-    timeout: 60_000,
-  });
-  await page.getByTestId('pause-button').click();
-  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  await pauseAfterEpochs(page, 1, 60_000);
   await page.getByTestId('inside-open').click();
   const inside = page.getByTestId('inside-views');
   const source = inside.getByTestId('inside-source');

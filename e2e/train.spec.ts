@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { configureRun, importSmallCifar10 } from './helpers';
+import { configureRun, importSmallCifar10, pauseAfterEpochs } from './helpers';
 import { analyze, PRESETS } from '../src/spec';
 
 test('resnet8 trains for an epoch on WASM with live charts, and the run is in the history after a reload', async ({
@@ -48,14 +48,10 @@ test('a run interrupted by a reload resumes from its checkpoint and its curves c
 }) => {
   test.setTimeout(300_000);
   await page.goto('/');
-  await importSmallCifar10(page, 128, 50);
+  await importSmallCifar10(page, 256, 50);
   await configureRun(page, { preset: 'resnet8', epochs: 3, batch: 32, backend: 'wasm' });
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '1', {
-    timeout: 120_000,
-  });
-  await page.getByTestId('pause-button').click();
-  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  await pauseAfterEpochs(page, 1, 120_000);
 
   await page.reload();
   const interrupted = page.getByTestId('run-history').locator('tr[data-status="interrupted"]');
