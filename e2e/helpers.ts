@@ -22,23 +22,39 @@ export async function importSmallCifar10(page: Page, trainRecords = 256, testRec
 }
 
 /**
- * Clicks Pause within one frame of the accuracy chart reaching `points` epochs. Waiting with
- * `expect(...).toHaveAttribute` and then clicking left up to a second between the two (expect
- * polls at up to 1 s, and the click waits for the button to stop re-rendering), in which a tiny
- * WASM run could finish: the pause then found no button, or a run already 'done'.
+ * Clicks `button` (a test id) within one frame of `watched`'s text, or its `attribute`, matching
+ * `pattern`. Waiting with `expect(...)` and then clicking left up to a second between the two
+ * (expect polls at up to 1 s, and a click waits for the button to stop re-rendering), in which a
+ * tiny WASM run could finish: a pause then found no button, or a run already 'done'.
  */
-export async function pauseAfterEpochs(page: Page, points: number, timeout: number) {
+export async function clickOnceMatched(
+  page: Page,
+  watched: { testId: string; attribute?: string; nth?: number },
+  pattern: RegExp,
+  button: string,
+  timeout: number,
+) {
   await page.waitForFunction(
-    (want) => {
-      const chart = document.querySelector('[data-testid="chart-accuracy"]');
-      const pause = document.querySelector<HTMLButtonElement>('[data-testid="pause-button"]');
-      if (chart?.getAttribute('data-points') !== String(want) || !pause) return false;
-      pause.click();
+    ({ watched, source, flags, button }) => {
+      const all = document.querySelectorAll(`[data-testid="${watched.testId}"]`);
+      const element = all[watched.nth ?? 0];
+      const target = document.querySelector<HTMLButtonElement>(`[data-testid="${button}"]`);
+      const value = watched.attribute
+        ? element?.getAttribute(watched.attribute)
+        : element?.textContent;
+      if (value == null || !new RegExp(source, flags).test(value) || !target) return false;
+      target.click();
       return true;
     },
-    points,
+    { watched, source: pattern.source, flags: pattern.flags, button },
     { polling: 'raf', timeout },
   );
+}
+
+/** Pauses the run as soon as its accuracy chart has `points` epochs. */
+export async function pauseAfterEpochs(page: Page, points: number, timeout: number) {
+  const chart = { testId: 'chart-accuracy', attribute: 'data-points' };
+  await clickOnceMatched(page, chart, new RegExp(`^${points}$`), 'pause-button', timeout);
   await expect(page.getByTestId('run-status')).toHaveText('paused');
 }
 

@@ -1,5 +1,5 @@
 import { expect, test, type Locator } from '@playwright/test';
-import { download, importSmallCifar10 } from './helpers';
+import { clickOnceMatched, download, importSmallCifar10 } from './helpers';
 
 /** The rows' data-params as numbers. */
 async function paramsOf(rows: Locator): Promise<number[]> {
@@ -54,8 +54,8 @@ test('a two-cardinality study queues, pauses across a reload, finishes and compa
   await expect(items.nth(0)).toHaveAttribute('data-label', /^C = 1, d = /);
 
   // Pause while the first arm trains, reload: the queue is still there, and still paused.
-  await expect(items.nth(0)).toContainText(/step [12]\/4/, { timeout: 60_000 });
-  await results.getByTestId('queue-hold').click();
+  const firstArm = { testId: 'queue-item', nth: 0 };
+  await clickOnceMatched(page, firstArm, /step [12]\/4/, 'queue-hold', 60_000);
   await expect(results.getByTestId('queue-summary')).toContainText('queue paused');
   await page.reload();
   await expect(items).toHaveCount(2);
