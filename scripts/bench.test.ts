@@ -28,6 +28,7 @@ describe('npm run bench: options', () => {
       browserArgs: ['--enable-foo'],
       verbose: false,
       vsPytorch: false,
+      rounds: 1,
     });
     const sweep = parseArgs(['--cardinality-sweep', '--cardinalities=1,4', '--backend=webgpu']);
     expect(sweep).toMatchObject({ request: { sweep: [1, 4] }, backend: 'webgpu' });
@@ -73,6 +74,14 @@ describe('npm run bench: options', () => {
     expect(() => parseArgs(['--preset', 'resnet20', 'plain'])).toThrow(/plain/);
   });
 
+  it('takes --rounds with --vs-pytorch only', () => {
+    const o = parseArgs(['--preset', 'resnet20', '--vs-pytorch', '--rounds', '3']);
+    expect(o).toMatchObject({ vsPytorch: true, rounds: 3 });
+    expect(parseArgs(['--preset', 'resnet20'])).toMatchObject({ rounds: 1 });
+    expect(() => parseArgs(['--preset', 'resnet20', '--rounds', '3'])).toThrow(/--vs-pytorch/);
+    expect(() => parseArgs(['--preset', 'resnet20', '--vs-pytorch', '--rounds', '0'])).toThrow();
+  });
+
   it.each([
     [[], /give either --preset or --cardinality-sweep\nusage:/],
     [['--preset', 'resnet8', '--cardinality-sweep'], /give either/],
@@ -95,8 +104,9 @@ describe('npm run bench: options', () => {
 });
 
 describe.skipIf(!existsSync(chromiumPath))('npm run bench in headless Chromium', () => {
-  it('times resnet8 in the app worker and prints one JSON object', async () => {
+  it('times resnet8 in the app worker and prints one JSON object, beside PyTorch in 2 rounds', async () => {
     const args = ['--preset', 'resnet8', '--batch', '2', '--steps', '1', '--warmup', '0'];
+    args.push('--vs-pytorch', '--rounds', '2');
     const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
       (done, fail) => {
         const child = spawn(
@@ -132,5 +142,17 @@ describe.skipIf(!existsSync(chromiumPath))('npm run bench in headless Chromium',
     }
     expect(result.stepsMs).toHaveLength(1);
     expect(run.stderr).toMatch(/built the app in/);
+    const pytorch = result.pytorch as Record<string, unknown>;
+    if ('skipped' in pytorch) {
+      console.warn(`bench.test.ts: the PyTorch rounds SKIPPED: ${String(pytorch.skipped)}`);
+    } else {
+      // Two rounds, ours then PyTorch each, and the median of their ratios.
+      const rounds = result.rounds as { ours: number; pytorch: number; ratio: number }[];
+      expect(rounds).toHaveLength(2);
+      for (const r of rounds) expect(r.ratio).toBeCloseTo(r.ours / r.pytorch, 2);
+      expect(result.vsPytorch).toBeCloseTo((rounds[0].ratio + rounds[1].ratio) / 2, 3);
+      expect(result.vsPytorchIs).toMatch(/median over 2 rounds/);
+      expect(pytorch).toMatchObject({ threads: result.threads, stepsMs: [expect.any(Number)] });
+    }
   }, 120_000);
 });

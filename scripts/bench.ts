@@ -42,6 +42,8 @@ const USAGE = [
   '          or the plain step without checkpointing)]',
   '         [--profile (then one more step under tf.profile: time per kernel, convs apart)]',
   '         [--vs-pytorch (also time the same network and batch in PyTorch, same threads)]',
+  '         [--rounds N (1; with --vs-pytorch: N alternating rounds, ours then PyTorch, and the',
+  '          median of their ratios)]',
 ].join('\n');
 
 export interface BenchCliOptions {
@@ -51,6 +53,8 @@ export interface BenchCliOptions {
   browserArgs: string[];
   verbose: boolean;
   vsPytorch: boolean;
+  /** Rounds of ours-then-PyTorch (--vs-pytorch): a ratio per round, their median reported. */
+  rounds: number;
 }
 
 export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
@@ -70,6 +74,7 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
     threads: 0,
     memory: null as 'planned' | 'plain' | null,
     vsPytorch: false,
+    rounds: 1,
     profile: false,
   };
   const scanned = scanArgs(argv, (arg, value) => {
@@ -138,6 +143,9 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
       case '--vs-pytorch':
         o.vsPytorch = true;
         break;
+      case '--rounds':
+        o.rounds = wholeNumber(value(), arg, 1, 100);
+        break;
       default:
         throw unknownArgument(arg);
     }
@@ -166,6 +174,9 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
   if ((o.memory || o.vsPytorch || o.profile) && !o.preset) {
     throw new UsageError('--memory, --profile and --vs-pytorch need --preset', false);
   }
+  if (o.rounds > 1 && !o.vsPytorch) {
+    throw new UsageError('--rounds alternates ours with PyTorch: give --vs-pytorch too', false);
+  }
   const { batch, steps, warmup } = o;
   return {
     request: {
@@ -184,6 +195,7 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
     browserArgs: o.browserArgs,
     verbose: o.verbose,
     vsPytorch: o.vsPytorch,
+    rounds: o.rounds,
   };
 }
 
@@ -195,7 +207,7 @@ export function parseArgs(argv: string[]): BenchCliOptions | 'help' {
 async function benchInNode(
   options: BenchCliOptions,
   log: (line: string) => void,
-): Promise<BenchResult & { runtime: string }> {
+): Promise<{ result: BenchResult & { runtime: string }; again: () => Promise<BenchResult> }> {
   if (options.backend === 'webgpu') {
     const { installNodeWebgpu } = await import('../src/engine/webgpu/nodeWebgpu.node.ts');
     const gpu = await installNodeWebgpu();
@@ -213,8 +225,15 @@ async function benchInNode(
     threads: options.request.threads,
   });
   const result = await runBenchmark(options.request, log);
-  return { ...init, runtime: `node ${process.version}`, ...result };
+  const again = async () => ({ ...init, ...(await runBenchmark(repeatRequest(options), log)) });
+  return { result: { ...init, runtime: `node ${process.version}`, ...result }, again };
 }
+
+/** A later round of --rounds: the same timing, without the tfjs-layers baseline again. */
+const repeatRequest = (options: BenchCliOptions): BenchRequest => ({
+  ...options.request,
+  baseline: false,
+});
 
 /** In headless Chromium: the app's worker, through window.cardinal.bench. */
 async function benchInBrowser(
@@ -232,37 +251,63 @@ async function benchInBrowser(
       `batch ${request.batch}, ${request.warmup} warm-up + ${request.steps} timed step(s) on ` +
       `--backend ${backend}${request.preset ? ', then the tfjs-layers baseline' : ''}…`,
   );
-  const result = await Promise.race([
-    session.crash,
-    page
-      .evaluate(({ b, r }) => window.cardinal!.bench(b, r), { b: backend, r: request })
-      .catch((error: unknown) => {
-        // Playwright gives "page.evaluate: Error: <message>" and the page's stack: the message.
-        const text = errorMessage(error).replace(/^page\.evaluate: (Error: )?/, '');
-        throw new Error(text.replace(/\n\s+at [^]*$/, ''));
-      }),
-  ]);
-  const { backend: name, adapter, why, ...figures } = result;
-  return { backend: name, adapter, why, runtime, ...figures };
+  const measure = async (r: BenchRequest) => {
+    const result = await Promise.race([
+      session.crash,
+      page
+        .evaluate(({ b, r }) => window.cardinal!.bench(b, r), { b: backend, r })
+        .catch((error: unknown) => {
+          // Playwright gives "page.evaluate: Error: <message>" and the page's stack: the message.
+          const text = errorMessage(error).replace(/^page\.evaluate: (Error: )?/, '');
+          throw new Error(text.replace(/\n\s+at [^]*$/, ''));
+        }),
+    ]);
+    const { backend: name, adapter, why, ...figures } = result;
+    return { backend: name, adapter, why, runtime, ...figures };
+  };
+  return { result: await measure(request), again: () => measure(repeatRequest(options)) };
 }
 
-/** Adds PyTorch's figures on as many threads as ours ran, and ours ÷ theirs (--vs-pytorch). */
+/**
+ * Adds PyTorch's figures on as many threads as ours ran, and ours ÷ theirs (--vs-pytorch).
+ * With --rounds N, ours (measured `again`) and PyTorch alternate N times and the median of
+ * the N ratios is reported: this VM's vCPUs speed up and slow down by 1.5–2× within minutes,
+ * so a single pair, its halves a minute apart, can compare two different machines.
+ */
 async function withPytorch(
-  result: BenchResult,
+  first: BenchResult,
+  again: () => Promise<BenchResult>,
   options: BenchCliOptions,
   log: (l: string) => void,
 ) {
-  const threads = result.threads ?? 1;
-  log(`timing the same network in PyTorch (CPU, ${threads} thread${threads === 1 ? '' : 's'})…`);
-  const pytorch = await benchPytorch(options.request, threads);
-  const ours = Number(result.imgPerSec);
-  if ('skipped' in pytorch) return { ...result, pytorch };
-  const ratio = Number((ours / pytorch.imgPerSec).toFixed(3));
-  log(
-    `ours ${ours} img/s vs PyTorch ${pytorch.imgPerSec} img/s on ${threads} thread(s): ` +
-      `${(100 * ratio).toFixed(0)}%`,
-  );
-  return { ...result, pytorch, vsPytorch: ratio, vsPytorchIs: 'our img/s ÷ PyTorch img/s' };
+  const threads = first.threads ?? 1;
+  const rounds: { ours: number; pytorch: number; ratio: number }[] = [];
+  let pytorch: Awaited<ReturnType<typeof benchPytorch>> | undefined;
+  for (let round = 0; round < options.rounds; round++) {
+    const ours = Number((round === 0 ? first : await again()).imgPerSec);
+    log(`timing the same network in PyTorch (CPU, ${threads} thread${threads === 1 ? '' : 's'})…`);
+    pytorch = await benchPytorch(options.request, threads);
+    if ('skipped' in pytorch) return { ...first, pytorch };
+    const ratio = Number((ours / pytorch.imgPerSec).toFixed(3));
+    rounds.push({ ours, pytorch: pytorch.imgPerSec, ratio });
+    log(
+      `${options.rounds > 1 ? `round ${round + 1}: ` : ''}ours ${ours} img/s vs PyTorch ` +
+        `${pytorch.imgPerSec} img/s on ${threads} thread(s): ${(100 * ratio).toFixed(0)}%`,
+    );
+  }
+  const ratios = rounds.map((r) => r.ratio).sort((a, b) => a - b);
+  const middle = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+  return {
+    ...first,
+    pytorch,
+    vsPytorch: Number(median.toFixed(3)),
+    vsPytorchIs:
+      rounds.length > 1
+        ? `the median over ${rounds.length} rounds of our img/s ÷ PyTorch img/s, timed one after the other`
+        : 'our img/s ÷ PyTorch img/s',
+    ...(rounds.length > 1 ? { rounds } : {}),
+  };
 }
 
 export async function runCli(argv: string[], io: ScriptIo = processIo()): Promise<number> {
@@ -281,8 +326,8 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
   }
   const log = (line: string) => io.stderr.write(`${line}\n`);
   const started = performance.now();
-  const print = async (measured: BenchResult) => {
-    const result = options.vsPytorch ? await withPytorch(measured, options, log) : measured;
+  const print = async (measured: BenchResult, again: () => Promise<BenchResult>) => {
+    const result = options.vsPytorch ? await withPytorch(measured, again, options, log) : measured;
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (/software fallback|swiftshader/i.test(result.adapter) && result.backend !== 'wasm') {
       log(`note: ${result.backend} ran on a software adapter (${result.adapter}), not a GPU`);
@@ -292,7 +337,8 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
   };
   if (options.node) {
     try {
-      return await print(await benchInNode(options, log));
+      const { result, again } = await benchInNode(options, log);
+      return await print(result, again);
     } catch (error) {
       log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return 1;
@@ -304,18 +350,20 @@ export async function runCli(argv: string[], io: ScriptIo = processIo()): Promis
     browserArgs: options.browserArgs,
     verbose: options.verbose,
   });
-  let measured: BenchResult;
   try {
-    measured = await benchInBrowser(options, session, log);
+    const { result, again } = await benchInBrowser(options, session, log);
+    // One round: closed before PyTorch is timed, so no thread of ours runs beside it. More
+    // rounds keep the page open between them; its worker is idle then (helper threads block
+    // after 20 ms).
+    if (options.rounds === 1) await session.close();
+    return await print(result, again);
   } catch (error) {
     if (session.interrupted) return 130; // the session is closing everything; its doing
     log(`error: ${errorMessage(error)}`);
     return 1;
   } finally {
-    // Closed before PyTorch is timed (--vs-pytorch): no thread of ours runs beside it.
     await session.close();
   }
-  return await print(measured);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
