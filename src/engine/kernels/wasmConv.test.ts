@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelConv2d } from './kernelConv';
-import { winogradAlgorithm } from './lib/wasmWinogradPrograms';
+import { winogradAlgorithm } from './lib/winograd';
 import {
   caseData,
   convResults,

@@ -34,7 +34,7 @@ export interface ConvShape {
    * each phase of a strided conv this way (every s-th pixel of every s-th row).
    */
   outLayout?: { pixel: number; row: number; image: number };
-  /** Winograd only (wasmWinogradPrograms.ts): 4 lets it use F(4×4, 3×3); else F(2×2). */
+  /** Winograd only (winograd.ts): 4 lets it use F(4×4, 3×3); else F(2×2). */
   largestTile?: 4;
 }
 

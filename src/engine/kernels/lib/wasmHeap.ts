@@ -64,14 +64,26 @@ export function withOutputs(
   }) => void,
 ): tf.TensorInfo[] {
   const outs = outputs.map((shape) => heap.makeOutput(shape, 'float32'));
-  const ptr = heap.wasm._malloc(Math.max(scratch, 16));
-  try {
+  withScratch(heap, [scratch], ([ptr]) => {
     const f64 = new Float64Array(heap.wasm.HEAPF32.buffer, ptr, scratch / 8);
     work({ outs, scratch: ptr, f32: heap.wasm.HEAPF32, f64 });
-  } finally {
-    heap.wasm._free(ptr);
-  }
+  });
   return outs;
+}
+
+/** Runs `work` on fresh heap blocks of the given sizes, all freed however it ends. */
+export function withScratch<T>(
+  heap: WasmBackend,
+  bytes: number[],
+  work: (pointers: number[]) => T,
+): T {
+  const pointers: number[] = [];
+  try {
+    for (const size of bytes) pointers.push(heap.wasm._malloc(Math.max(size, 16)));
+    return work(pointers);
+  } finally {
+    for (const p of pointers) heap.wasm._free(p);
+  }
 }
 
 export function heapMemory(backend: WasmBackend): WebAssembly.Memory {
