@@ -73,9 +73,9 @@ export function setWinograd(on: boolean): void {
  * than F(2×2) in the page (119–128 against 190–206 ms a step, 1 thread), but its rounding is
  * far from PyTorch's: in scripts/train.test.ts's lockstep replay (replay.py --noise-floor, 3
  * runs) a batch-norm bias that had barely left 0 came out 1.7e-3 of its size from float64
- * after one step, where PyTorch float32 is 1.8e-6 from it and F(2×2) 1.0e-6. Other F(4×4)
- * points (±½ for ±2, or 1/f moved out of G) cut its float32 error by 2× at most (numpy, a
- * 16-channel 32×32 conv), so 4 is opt-in.
+ * after one step, where PyTorch float32 stays within 1.8e-6 and F(2×2) within 1.0e-6 of
+ * float64 on every weight. Other F(4×4) points (±½ for ±2, or 1/f moved out of G) cut its
+ * float32 error by 2× at most (numpy, a 16-channel 32×32 conv), so 4 is opt-in.
  */
 let largestTile: 2 | 4 = 2;
 export function setLargestWinogradTile(tile: 2 | 4): void {
