@@ -13,7 +13,7 @@
 // Exit status: 0 measured, 1 the benchmark or the browser failed, 2 bad usage, 130 interrupted.
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { KERNEL_CHOICES, type BenchRequest, type KernelChoice } from '../src/engine/bench';
+import { KERNEL_CHOICES, median, type BenchRequest, type KernelChoice } from '../src/engine/bench';
 import type { BackendChoice } from '../src/engine/setBackend';
 import { PRESETS, presetNames } from '../src/spec/index';
 import type { BenchResult } from '../src/worker/automation';
@@ -295,13 +295,10 @@ async function withPytorch(
         `${pytorch.imgPerSec} img/s on ${threads} thread(s): ${(100 * ratio).toFixed(0)}%`,
     );
   }
-  const ratios = rounds.map((r) => r.ratio).sort((a, b) => a - b);
-  const middle = ratios.length >> 1;
-  const median = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
   return {
     ...first,
     pytorch,
-    vsPytorch: Number(median.toFixed(3)),
+    vsPytorch: Number(median(rounds.map((r) => r.ratio)).toFixed(3)),
     vsPytorchIs:
       rounds.length > 1
         ? `the median over ${rounds.length} rounds of our img/s ÷ PyTorch img/s, timed one after the other`

@@ -70,7 +70,7 @@ export function syntheticBatch(n: number, classes: number, seed = 1): Batch {
   return { pixels, labels: Uint8Array.from({ length: n }, (_, i) => i % classes), size: n };
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
